@@ -1,0 +1,283 @@
+/**
+ * Small dense float64 linear algebra for K×K problems (K ≤ ~32), shared by every weighting so that each method
+ * solves its K-sized problem the same, tested way. Matrices are row-major Float64Arrays.
+ */
+
+/** Eigen-decomposition of a symmetric matrix. `values` ascending; `vectors` column j is the eigenvector of values[j]. */
+export interface SymmetricEigen {
+  values: Float64Array;
+  /** row-major n×n; column j is the unit eigenvector for values[j] */
+  vectors: Float64Array;
+}
+
+/** Cyclic Jacobi eigen-decomposition: accurate to machine precision for symmetric input, O(n³) per sweep. */
+export function symmetricEigen(A: ArrayLike<number>, n: number): SymmetricEigen {
+  const a = Float64Array.from(A as ArrayLike<number>);
+  const v = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) v[i * n + i] = 1;
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    let diag = 0;
+    for (let i = 0; i < n; i++) {
+      diag += a[i * n + i]! * a[i * n + i]!;
+      for (let j = i + 1; j < n; j++) off += a[i * n + j]! * a[i * n + j]!;
+    }
+    if (off <= 1e-30 * diag || off === 0) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = a[p * n + q]!;
+        if (apq === 0) continue;
+        const app = a[p * n + p]!;
+        const aqq = a[q * n + q]!;
+        const theta = (aqq - app) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          const akp = a[k * n + p]!;
+          const akq = a[k * n + q]!;
+          a[k * n + p] = c * akp - s * akq;
+          a[k * n + q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = a[p * n + k]!;
+          const aqk = a[q * n + k]!;
+          a[p * n + k] = c * apk - s * aqk;
+          a[q * n + k] = s * apk + c * aqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const vkp = v[k * n + p]!;
+          const vkq = v[k * n + q]!;
+          v[k * n + p] = c * vkp - s * vkq;
+          v[k * n + q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => a[i * n + i]! - a[j * n + j]!);
+  const values = new Float64Array(n);
+  const vectors = new Float64Array(n * n);
+  order.forEach((src, dst) => {
+    values[dst] = a[src * n + src]!;
+    for (let k = 0; k < n; k++) vectors[k * n + dst] = v[k * n + src]!;
+  });
+  return { values, vectors };
+}
+
+/** Relative eigenvalue cut below which a Gram matrix direction counts as zero. */
+export const DEFAULT_RCOND = 1e-12;
+
+/** Moore–Penrose pseudo-inverse of a symmetric PSD matrix (eigenvalues below rcond·λ_max are dropped). */
+export function pseudoInverseSym(A: ArrayLike<number>, n: number, rcond = DEFAULT_RCOND): Float64Array {
+  const { values, vectors } = symmetricEigen(A, n);
+  const lmax = Math.max(0, ...values);
+  const out = new Float64Array(n * n);
+  for (let k = 0; k < n; k++) {
+    const l = values[k]!;
+    if (l <= rcond * lmax || l <= 0) continue;
+    for (let i = 0; i < n; i++) {
+      const vik = vectors[i * n + k]! / l;
+      for (let j = 0; j < n; j++) out[i * n + j] = out[i * n + j]! + vik * vectors[j * n + k]!;
+    }
+  }
+  return out;
+}
+
+/**
+ * A factor J (n×n, row-major) with JᵀJ = G for a symmetric PSD G (negative rounding eigenvalues clamped to 0):
+ * turns Gram-space quadratics ||Σ w_i g_i||² into least squares ||J w||².
+ */
+export function gramFactor(G: ArrayLike<number>, n: number): Float64Array {
+  const { values, vectors } = symmetricEigen(G, n);
+  const J = new Float64Array(n * n);
+  for (let k = 0; k < n; k++) {
+    const s = Math.sqrt(Math.max(0, values[k]!));
+    for (let j = 0; j < n; j++) J[k * n + j] = s * vectors[j * n + k]!;
+  }
+  return J;
+}
+
+/** y = A x for row-major m×n A. */
+export function matVec(A: ArrayLike<number>, x: ArrayLike<number>, m: number, n: number): Float64Array {
+  const y = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    let s = 0;
+    for (let j = 0; j < n; j++) s += A[i * n + j]! * x[j]!;
+    y[i] = s;
+  }
+  return y;
+}
+
+/** xᵀ A x for symmetric n×n A. */
+export function quadForm(A: ArrayLike<number>, x: ArrayLike<number>, n: number): number {
+  let q = 0;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < n; j++) s += A[i * n + j]! * x[j]!;
+    q += x[i]! * s;
+  }
+  return q;
+}
+
+/** Dot product. */
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/**
+ * Solves A x = b for symmetric A by Gaussian elimination with partial pivoting on a copy; returns null when A is
+ * singular to working precision.
+ */
+export function solveLinear(A: ArrayLike<number>, b: ArrayLike<number>, n: number): Float64Array | null {
+  const a = Float64Array.from(A as ArrayLike<number>);
+  const x = Float64Array.from(b as ArrayLike<number>);
+  let scale = 0;
+  for (let i = 0; i < n * n; i++) scale = Math.max(scale, Math.abs(a[i]!));
+  for (let c = 0; c < n; c++) {
+    let piv = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(a[r * n + c]!) > Math.abs(a[piv * n + c]!)) piv = r;
+    if (Math.abs(a[piv * n + c]!) <= 1e-14 * scale || scale === 0) return null;
+    if (piv !== c) {
+      for (let k = 0; k < n; k++) {
+        const t = a[c * n + k]!;
+        a[c * n + k] = a[piv * n + k]!;
+        a[piv * n + k] = t;
+      }
+      const t = x[c]!;
+      x[c] = x[piv]!;
+      x[piv] = t;
+    }
+    for (let r = c + 1; r < n; r++) {
+      const f = a[r * n + c]! / a[c * n + c]!;
+      if (f === 0) continue;
+      for (let k = c; k < n; k++) a[r * n + k] = a[r * n + k]! - f * a[c * n + k]!;
+      x[r] = x[r]! - f * x[c]!;
+    }
+  }
+  for (let r = n - 1; r >= 0; r--) {
+    let s = x[r]!;
+    for (let k = r + 1; k < n; k++) s -= a[r * n + k]! * x[k]!;
+    x[r] = s / a[r * n + r]!;
+  }
+  return x;
+}
+
+/** Euclidean projection of v onto the probability simplex {w ≥ 0, Σ w = 1} (sort-based, exact). */
+export function projectToSimplex(v: ArrayLike<number>): Float64Array {
+  const n = v.length;
+  const u = Array.from(v as ArrayLike<number>).sort((a, b) => b - a);
+  let css = 0;
+  let theta = 0;
+  for (let i = 0; i < n; i++) {
+    css += u[i]!;
+    const t = (css - 1) / (i + 1);
+    if (u[i]! - t > 0) theta = t;
+  }
+  const w = new Float64Array(n);
+  for (let i = 0; i < n; i++) w[i] = Math.max(0, v[i]! - theta);
+  return w;
+}
+
+/**
+ * Non-negative least squares, min ||C x - d||² s.t. x ≥ 0 (Lawson–Hanson active set; finite and exact up to
+ * rounding, robust to rank-deficient C). C is row-major m×n.
+ */
+export function nnls(
+  C: ArrayLike<number>,
+  d: ArrayLike<number>,
+  m: number,
+  n: number,
+  maxIter = 30 * n + 30,
+): Float64Array {
+  const x = new Float64Array(n);
+  const passive = new Array<boolean>(n).fill(false);
+  const colNorm = (j: number) => {
+    let s = 0;
+    for (let i = 0; i < m; i++) s += C[i * n + j]! ** 2;
+    return Math.sqrt(s);
+  };
+  let cscale = 0;
+  for (let j = 0; j < n; j++) cscale = Math.max(cscale, colNorm(j));
+  let dscale = 0;
+  for (let i = 0; i < m; i++) dscale = Math.max(dscale, Math.abs(d[i]!));
+  const tol = 1e-13 * Math.max(1e-300, cscale * (cscale * 1 + dscale));
+  const gradient = () => {
+    // w = Cᵀ (d - C x)
+    const r = new Float64Array(m);
+    for (let i = 0; i < m; i++) {
+      let s = d[i]!;
+      for (let j = 0; j < n; j++) s -= C[i * n + j]! * x[j]!;
+      r[i] = s;
+    }
+    const w = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let i = 0; i < m; i++) s += C[i * n + j]! * r[i]!;
+      w[j] = s;
+    }
+    return w;
+  };
+  const solvePassive = (): Float64Array => {
+    // least squares on the passive columns through the (pseudo-inverted) normal equations
+    const idx = passive.flatMap((p, j) => (p ? [j] : []));
+    const k = idx.length;
+    const A = new Float64Array(k * k);
+    const b = new Float64Array(k);
+    for (let a = 0; a < k; a++) {
+      for (let c = 0; c < k; c++) {
+        let s = 0;
+        for (let i = 0; i < m; i++) s += C[i * n + idx[a]!]! * C[i * n + idx[c]!]!;
+        A[a * k + c] = s;
+      }
+      let s = 0;
+      for (let i = 0; i < m; i++) s += C[i * n + idx[a]!]! * d[i]!;
+      b[a] = s;
+    }
+    const z = matVec(pseudoInverseSym(A, k, 1e-14), b, k, k);
+    const full = new Float64Array(n);
+    idx.forEach((j, a) => {
+      full[j] = z[a]!;
+    });
+    return full;
+  };
+  for (let iter = 0; iter < maxIter; iter++) {
+    const w = gradient();
+    let best = -1;
+    let bestVal = tol;
+    for (let j = 0; j < n; j++) {
+      if (!passive[j] && w[j]! > bestVal) {
+        bestVal = w[j]!;
+        best = j;
+      }
+    }
+    if (best < 0) break;
+    passive[best] = true;
+    for (let inner = 0; inner < 3 * n + 3; inner++) {
+      const z = solvePassive();
+      let feasible = true;
+      for (let j = 0; j < n; j++) if (passive[j] && z[j]! <= 0) feasible = false;
+      if (feasible) {
+        x.set(z);
+        break;
+      }
+      let alpha = Infinity;
+      for (let j = 0; j < n; j++) {
+        if (passive[j] && z[j]! <= 0) {
+          const a = x[j]! / (x[j]! - z[j]!);
+          if (a < alpha) alpha = a;
+        }
+      }
+      if (!Number.isFinite(alpha)) alpha = 0;
+      for (let j = 0; j < n; j++) {
+        x[j] = x[j]! + alpha * (z[j]! - x[j]!);
+        if (passive[j] && x[j]! <= 1e-15 * Math.max(1, Math.abs(z[j]!))) {
+          passive[j] = false;
+          x[j] = 0;
+        }
+      }
+    }
+  }
+  return x;
+}

@@ -1,0 +1,129 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { combine, type GramianError, gramMatrix, mean } from '../src/index.js';
+import { aggregate, combineTensors, EmaCosineTracker, gramOfTensors } from '../src/tfjs.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const shapes = fc.array(fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 0, maxLength: 3 }), {
+  minLength: 1,
+  maxLength: 4,
+});
+
+function randomMaps(K: number, shapeList: number[][], seed: number) {
+  let s = seed >>> 0 || 1;
+  const rnd = () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
+  const host: Float64Array[] = [];
+  const maps: tf.NamedTensorMap[] = [];
+  for (let i = 0; i < K; i++) {
+    const map: tf.NamedTensorMap = {};
+    const flat: number[] = [];
+    shapeList.forEach((shape, p) => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const vals = Float32Array.from({ length: size }, () => rnd() * 4);
+      flat.push(...vals);
+      map[`w${p}`] = tf.tensor(vals, shape);
+    });
+    maps.push(map);
+    host.push(Float64Array.from(flat));
+  }
+  return { host, maps };
+}
+
+describe('tfjs path equals the float64 host path', () => {
+  it('gramOfTensors and combineTensors on random shapes', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        shapes,
+        fc.integer(),
+        fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 5, maxLength: 5 }),
+        (K, shapeList, seed, ws) => {
+          const before = tf.memory().numTensors;
+          const { host, maps } = randomMaps(K, shapeList, seed);
+          const Gt = gramOfTensors(maps);
+          const Gh = gramMatrix(host);
+          for (let e = 0; e < K * K; e++) {
+            expect(Math.abs(Gt[e]! - Gh[e]!)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(Gh[e]!)));
+          }
+          const w = ws.slice(0, K);
+          const dt = combineTensors(maps, w);
+          const flat = Object.keys(maps[0]!).flatMap((k) => Array.from(dt[k]!.dataSync()));
+          const dh = combine(host, w);
+          flat.forEach((v, p) =>
+            expect(Math.abs(v - dh[p]!)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(dh[p]!))),
+          );
+          for (const m of [...maps, dt]) for (const t of Object.values(m)) t.dispose();
+          expect(tf.memory().numTensors).toBe(before);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('aggregate returns the mean gradient, its diagnostics, and leaks nothing', () => {
+    const before = tf.memory().numTensors;
+    const g0 = { a: tf.tensor([-4, 1]), b: tf.tensor([1]) };
+    const g1 = { a: tf.tensor([6, 1]), b: tf.tensor([1]) };
+    const r = aggregate([g0, g1], mean());
+    expect(Array.from(r.update.a!.dataSync())).toEqual([1, 1]);
+    expect(Array.from(r.weights)).toEqual([0.5, 0.5]);
+    expect(r.diagnostics.conflicts).toEqual([[0, 1]]);
+    for (const m of [g0, g1, r.update]) for (const t of Object.values(m)) t.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('names the task and parameter holding NaN', () => {
+    const g0 = { a: tf.tensor([1, 2]), b: tf.tensor([1]) };
+    const g1 = { a: tf.tensor([1, 2]), b: tf.tensor([Number.NaN]) };
+    try {
+      gramOfTensors([g0, g1], ['orig', 'syn']);
+      expect.unreachable();
+    } catch (e) {
+      const err = e as GramianError;
+      expect(err.code).toBe('non-finite');
+      expect(err.task).toBe(1);
+      expect(err.parameter).toBe('b');
+      expect(err.message).toMatch(/syn.*"b"/);
+    }
+  });
+
+  it('rejects mismatched parameter sets and shapes', () => {
+    const a = { x: tf.zeros([2]) };
+    expect(() => gramOfTensors([a, { y: tf.zeros([2]) }])).toThrow(/no gradient for parameter "x"/);
+    expect(() => gramOfTensors([a, { x: tf.zeros([3]) }])).toThrow(/shape/);
+  });
+});
+
+describe('EmaCosineTracker', () => {
+  it('averages noise out: noisy copies of two orthogonal directions end near cosine 0', () => {
+    const tracker = new EmaCosineTracker(0.95);
+    let last: number[] = [];
+    let s = 7;
+    const rnd = () => {
+      s = (s * 69069 + 1) >>> 0;
+      return s / 2 ** 32 - 0.5;
+    };
+    for (let t = 0; t < 200; t++) {
+      const noise = () => Array.from({ length: 64 }, () => rnd() * 8);
+      const base0 = Array.from({ length: 64 }, (_, p) => (p < 32 ? 1 : 0));
+      const base1 = Array.from({ length: 64 }, (_, p) => (p >= 32 ? 1 : 0));
+      const n0 = noise();
+      const n1 = noise();
+      const g0 = { p: tf.tensor(base0.map((v, p) => v + n0[p]!)) };
+      const g1 = { p: tf.tensor(base1.map((v, p) => v + n1[p]!)) };
+      last = tracker.update([g0, g1]);
+      tf.dispose([g0.p, g1.p]);
+    }
+    expect(Math.abs(last[1]!)).toBeLessThan(0.35);
+    expect(tracker.count).toBe(200);
+    tracker.dispose();
+  });
+});
