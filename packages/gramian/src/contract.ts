@@ -32,6 +32,11 @@ export interface VectorAggregator {
   readonly name: string;
   readonly kind: 'vector';
   aggregate(gradients: readonly Float64Array[]): Float64Array;
+  /**
+   * The same on TensorFlow.js gradient maps (K maps with equal keys and shapes), returning new tensors; lets
+   * `@cs-dfd/gramian/tfjs`'s `aggregate` stay on the backend. Typed loosely so the host entry needs no tfjs.
+   */
+  aggregateTensors?(gradients: readonly Record<string, unknown>[]): Record<string, unknown>;
   reset?(): void;
 }
 

@@ -145,6 +145,10 @@ export interface Aggregation {
 export function aggregate(grads: GradientMaps, method: Aggregator, names?: readonly string[]): Aggregation {
   const K = grads.length;
   const G = gramOfTensors(grads, names);
+  if (isVectorAggregator(method) && method.aggregateTensors) {
+    const update = method.aggregateTensors(grads) as tf.NamedTensorMap;
+    return { update, weights: new Float64Array(0), G, diagnostics: gramDiagnostics(G, K), info: {} };
+  }
   if (isVectorAggregator(method)) {
     const keys = parameterNames(grads, names);
     const flat = grads.map((g) => {
