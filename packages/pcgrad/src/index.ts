@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * PCGrad as a Gram-space weighting on the cs-dfd aggregation contract (`@cs-dfd/gramian`).
+ */
+export { type PCGradOptions, type PCGradWeighting, pcgrad } from './pcgrad.js';

@@ -1,0 +1,92 @@
+import {
+  applyReduction,
+  GramianError,
+  type Reduction,
+  validateGram,
+  type Weighting,
+  type WeightingResult,
+} from '@cs-dfd/gramian';
+import { Rng } from '@cs-dfd/rng';
+
+/** Options of {@link pcgrad}. */
+export interface PCGradOptions {
+  /**
+   * Seed of the per-task projection order (default 0). For every call and every task i = 0..K-1 in turn, the
+   * order is one `rng.permutation(K)` of `@cs-dfd/rng` (i itself skipped), so a run is reproducible.
+   */
+  seed?: number;
+  /**
+   * `'sum'` (default): d = Σ_i g_i^PC, the convention of the PCGrad paper's Algorithm 1, of its official code and of
+   * torchjd (whose golden values this package reproduces). `'mean'`: d / K, comparable to the gradient of the mean
+   * loss. The two differ by an effective learning-rate factor of K.
+   */
+  reduction?: Reduction;
+}
+
+/** The weighting returned by {@link pcgrad}: a {@link Weighting} whose random order can be restarted. */
+export interface PCGradWeighting extends Weighting {
+  /** Weights plus `info.projections`: how many (i, j) projections removed a conflict in this call. */
+  solve(G: Float64Array, K: number): WeightingResult;
+  /** Restarts the order stream from the seed. */
+  reset(): void;
+}
+
+/**
+ * PCGrad — "Gradient Surgery for Multi-Task Learning" (Yu et al., NeurIPS 2020), Algorithm 1: for each task i, in
+ * a random order over the other tasks j, when the current g_i^PC conflicts with the ORIGINAL g_j
+ * (<g_i^PC, g_j> < 0), remove the component along g_j: g_i^PC -= <g_i^PC, g_j> / ||g_j||² · g_j. Then
+ * d = Σ_i g_i^PC.
+ *
+ * Gram space: g_i^PC is kept as coefficients c over the original gradients (g_i^PC = Σ_k c_k g_k), so
+ * <g_i^PC, g_j> = (G c)_j and the weights are w = Σ_i c^(i), computed from G alone.
+ *
+ * Promises: weights are invariant under G -> sG (s > 0), so d scales with the gradients; with K = 2 the update never
+ * conflicts (<g_i, d> ≥ 0); a zero gradient is never projected on (there is no direction to remove).
+ */
+export function pcgrad(options: PCGradOptions = {}): PCGradWeighting {
+  const seed = options.seed ?? 0;
+  const reduction = options.reduction ?? 'sum';
+  if (!Number.isFinite(seed)) {
+    throw new GramianError('invalid-option', `pcgrad: option seed must be a finite number, got ${seed}`);
+  }
+  if (reduction !== 'sum' && reduction !== 'mean') {
+    throw new GramianError(
+      'invalid-option',
+      `pcgrad: option reduction must be 'sum' or 'mean', got ${String(reduction)}`,
+    );
+  }
+  let rng = new Rng(seed);
+
+  const solve = (G: Float64Array, K: number): WeightingResult => {
+    validateGram(G, K);
+    const w = new Float64Array(K);
+    const c = new Float64Array(K);
+    let projections = 0;
+    for (let i = 0; i < K; i++) {
+      const order = rng.permutation(K);
+      c.fill(0);
+      c[i] = 1;
+      for (const j of order) {
+        const gjj = G[j * K + j]!;
+        if (j === i || gjj <= 0) continue;
+        let inner = 0;
+        for (let k = 0; k < K; k++) inner += G[j * K + k]! * c[k]!;
+        if (inner < 0) {
+          c[j] = c[j]! - inner / gjj;
+          projections++;
+        }
+      }
+      for (let k = 0; k < K; k++) w[k] = w[k]! + c[k]!;
+    }
+    return { weights: applyReduction(w, reduction), info: { projections } };
+  };
+
+  return {
+    name: 'pcgrad',
+    weights: (G, K) => solve(G, K).weights,
+    solve,
+    reset: () => {
+      rng = new Rng(seed);
+    },
+  };
+}
