@@ -1,0 +1,196 @@
+/**
+ * Exact UVS for any K, through the primal in Gram coordinates.
+ *
+ * For a level t let P_t = {d : <g_i, d> >= t for all i} and dist(t) = distance from g0 to P_t. dist is 0 for
+ * t <= min_i <g_i, g0>, then non-decreasing and convex, and +∞ once P_t is empty (which happens for t > 0 exactly
+ * when 0 is in the convex hull of the gradients). The primal value is t* = max {t : dist(t) <= r}, and d* is the
+ * projection of g0 onto P_t*. Each projection is a least-distance problem (LDP) in the K coordinates of a factor
+ * J of G (JᵀJ = G), solved exactly by Lawson–Hanson's reduction to non-negative least squares (which also
+ * certifies emptiness); its multipliers x >= 0 give d = g0 + Σ x_i g_i, i.e. weights λ = 1/K + x.
+ *
+ * t* is found by a safeguarded Newton-type search: on the active set A of the last projection, dist²(t) is the
+ * quadratic (t1 - b_A)ᵀ G_AA⁺ (t1 - b_A), whose root gives the next level; bisection keeps the bracket. Once the
+ * active set is right the root is exact, so the search ends after a few projections. Stops when
+ * |dist(t) - r| <= tolerance · r or the bracket is below rounding; at most `maxIterations` projections.
+ */
+import { gramFactor, nnls, pseudoInverseSym } from '@cs-dfd/gramian/linalg';
+import {
+  bilinear,
+  gramScale,
+  meanNormSq,
+  meanProducts,
+  meanSolution,
+  normalised,
+  type UvsSolution,
+} from './solution.js';
+
+/** Stopping rules of {@link solveGeneral}. */
+export interface GeneralSolverOptions {
+  /** Relative tolerance on the radius equation ||d - g0|| = c ||g0||. Default 1e-12. */
+  tolerance?: number;
+  /** Cap on projections (each one NNLS of size (K+1)×K). Default 100. */
+  maxIterations?: number;
+}
+
+/** Default relative tolerance of the general solver. */
+export const GENERAL_TOLERANCE = 1e-12;
+/** Default iteration cap of the general solver. */
+export const GENERAL_MAX_ITERATIONS = 100;
+
+interface Projection {
+  feasible: boolean;
+  /** multipliers: d = g0 + Σ x_i g_i (feasible only) */
+  x: Float64Array;
+  dist: number;
+  /** for an empty P_t: weights of a hull point with g_w = 0 (Lawson–Hanson's infeasibility certificate) */
+  hullZero?: Float64Array;
+}
+
+/**
+ * Exact UVS for any K >= 1 from the K×K Gram matrix (row-major, any scale); the unrescaled solution, see
+ * {@link UvsSolution}. Cross-checked against {@link solveTwo} at K = 2 and against brute force in the tests.
+ */
+export function solveGeneral(
+  G: ArrayLike<number>,
+  K: number,
+  c: number,
+  options: GeneralSolverOptions = {},
+): UvsSolution {
+  const tolerance = options.tolerance ?? GENERAL_TOLERANCE;
+  const maxIterations = options.maxIterations ?? GENERAL_MAX_ITERATIONS;
+  const scale = gramScale(G, K);
+  if (!(scale > 0)) return meanSolution(G, K, true);
+  const g = normalised(G, K, scale);
+  const g0 = Math.sqrt(meanNormSq(g, K));
+  const r = c * g0;
+  if (!(r > 0)) return meanSolution(G, K, g0 === 0);
+  const b = meanProducts(g, K);
+  const J = gramFactor(g, K);
+  let iterations = 0;
+
+  const project = (t: number): Projection => {
+    iterations++;
+    const h = new Float64Array(K);
+    let hmax = 0;
+    for (let i = 0; i < K; i++) {
+      h[i] = t - b[i]!;
+      hmax = Math.max(hmax, h[i]!);
+    }
+    if (hmax <= 0) return { feasible: true, x: new Float64Array(K), dist: 0 };
+    // Scaling the constraints by 1/hmax keeps the NNLS well balanced when r (hence t) is large.
+    const E = new Float64Array((K + 1) * K);
+    E.set(J.subarray(0, K * K));
+    for (let i = 0; i < K; i++) E[K * K + i] = h[i]! / hmax;
+    const f = new Float64Array(K + 1);
+    f[K] = 1;
+    const u = nnls(E, f, K + 1, K);
+    let hu = 0;
+    let usum = 0;
+    for (let i = 0; i < K; i++) {
+      hu += (h[i]! / hmax) * u[i]!;
+      usum += u[i]!;
+    }
+    const rho = 1 - hu; // = squared NNLS residual; 0 exactly when P_t is empty
+    if (rho <= 1e-13) {
+      const hullZero = new Float64Array(K);
+      for (let i = 0; i < K; i++) hullZero[i] = usum > 0 ? u[i]! / usum : 1 / K;
+      return { feasible: false, x: new Float64Array(K), dist: Infinity, hullZero };
+    }
+    const x = new Float64Array(K);
+    for (let i = 0; i < K; i++) x[i] = (u[i]! * hmax) / rho;
+    return { feasible: true, x, dist: Math.sqrt(Math.max(0, bilinear(g, x, x, K))) };
+  };
+
+  // The level at which dist²(t) = r² if the active set of `p` stays active (NaN when it does not determine one).
+  const newtonLevel = (p: Projection): number => {
+    const A: number[] = [];
+    for (let i = 0; i < K; i++) if (p.x[i]! > 0) A.push(i);
+    const m = A.length;
+    if (m === 0) return Number.NaN;
+    const GA = new Float64Array(m * m);
+    for (let a = 0; a < m; a++) for (let e = 0; e < m; e++) GA[a * m + e] = g[A[a]! * K + A[e]!]!;
+    const P = pseudoInverseSym(GA, m);
+    let alpha = 0;
+    let beta = 0;
+    let gamma = 0;
+    for (let a = 0; a < m; a++) {
+      for (let e = 0; e < m; e++) {
+        const pae = P[a * m + e]!;
+        alpha += pae;
+        beta += pae * b[A[e]!]!;
+        gamma += b[A[a]!]! * pae * b[A[e]!]!;
+      }
+    }
+    if (!(alpha > 0)) return Number.NaN;
+    return (beta + Math.sqrt(Math.max(0, beta * beta - alpha * (gamma - r * r)))) / alpha;
+  };
+
+  const finish = (p: Projection, dualWeights: Float64Array, degenerate: boolean): UvsSolution => {
+    const lambda = new Float64Array(K);
+    // On the sphere the multipliers are scaled by r / dist (a relative change of at most `tolerance`), so the
+    // returned weights meet the radius equation to rounding.
+    const fix = !degenerate && p.dist > 0 ? r / p.dist : 1;
+    for (let i = 0; i < K; i++) lambda[i] = 1 / K + p.x[i]! * fix;
+    return { lambda, dualWeights, degenerate, iterations };
+  };
+  const normalisedDual = (p: Projection): Float64Array => {
+    let s = 0;
+    for (let i = 0; i < K; i++) s += p.x[i]!;
+    return p.x.map((v) => v / s);
+  };
+
+  // Bracket: lo = min_i b_i (g0 itself is in P_lo); hi = min_i (b_i + r ||g_i||), an upper bound of t* because
+  // <g_j, d> <= b_j + r ||g_j|| on the ball. Vertex j attains F(e_j) = hi, so it certifies t* = hi.
+  let lo = Infinity;
+  let hi = Infinity;
+  let hiVertex = 0;
+  for (let i = 0; i < K; i++) {
+    lo = Math.min(lo, b[i]!);
+    const up = b[i]! + r * Math.sqrt(Math.max(0, g[i * K + i]!));
+    if (up < hi) {
+      hi = up;
+      hiVertex = i;
+    }
+  }
+  const vertex = new Float64Array(K);
+  vertex[hiVertex] = 1;
+  const top = project(hi);
+  if (top.feasible && top.dist <= r * (1 + tolerance)) {
+    return finish(top, vertex, top.dist < r * (1 - 1e-9));
+  }
+  let best = project(lo);
+  let last = best;
+  let hullZero: Float64Array | undefined = top.hullZero;
+  let zeroChecked = false;
+
+  while (iterations < maxIterations) {
+    if (hullZero !== undefined && !zeroChecked && lo < 0 && hi > 0) {
+      // P_t is empty for some t > 0, so 0 is in the hull and t* <= 0; t = 0 settles the degenerate case.
+      zeroChecked = true;
+      const atZero = project(0);
+      if (atZero.feasible && atZero.dist <= r * (1 + tolerance)) {
+        return finish(atZero, hullZero, atZero.dist < r * (1 - 1e-9));
+      }
+      hi = 0;
+      if (atZero.feasible) last = atZero;
+      continue;
+    }
+    let t = newtonLevel(last);
+    if (!(t > lo && t < hi)) t = 0.5 * (lo + hi);
+    const p = project(t);
+    if (p.feasible && Math.abs(p.dist - r) <= tolerance * r) return finish(p, normalisedDual(p), false);
+    if (!p.feasible || p.dist > r) {
+      hi = t;
+      if (!p.feasible) hullZero ??= p.hullZero;
+      if (p.feasible) last = p;
+    } else {
+      lo = t;
+      best = p;
+      last = p;
+    }
+    if (hi - lo <= 4e-16 * Math.max(1, Math.abs(lo), Math.abs(hi))) break;
+  }
+  // Bracket exhausted (or cap reached): the best feasible level below t*.
+  if (hullZero !== undefined && best.dist < r * (1 - 1e-9)) return finish(best, hullZero, true);
+  return finish(best, best.dist > 0 ? normalisedDual(best) : vertex, false);
+}
