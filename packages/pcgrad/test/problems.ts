@@ -4,6 +4,8 @@
  * that it stays installable and testable on its own.)
  */
 import { gramOfRows } from '@cs-dfd/gramian';
+import { symmetricEigen } from '@cs-dfd/gramian/linalg';
+import { Rng } from '@cs-dfd/rng';
 import fc from 'fast-check';
 
 export interface Problem {
@@ -97,4 +99,32 @@ export function permuteGram(G: ArrayLike<number>, K: number, perm: readonly numb
   const out = new Float64Array(K * K);
   for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) out[a * K + b] = G[perm[a]! * K + perm[b]!]!;
   return out;
+}
+
+/**
+ * Linearly independent gradients with a bounded condition number (λ_min/λ_max of G above `minRatio`): Gaussian
+ * entries from a seeded `@cs-dfd/rng` stream (fast-check's doubles favour 0 and ±1, which make most small matrices
+ * singular), per-row norms spread over two decades, and the same 10^e (e in [-10, 15]) scale as {@link problems}.
+ */
+export function independentProblems(minK = 1, maxK = 6, minRatio = 1e-6): fc.Arbitrary<Problem> {
+  return fc
+    .record({
+      K: fc.integer({ min: minK, max: maxK }),
+      extra: fc.integer({ min: 0, max: 4 }),
+      seed: fc.integer(),
+      e: fc.integer({ min: -10, max: 15 }),
+    })
+    .map(({ K, extra, seed, e }) => {
+      const rng = new Rng(seed);
+      const scale = 10 ** e;
+      const J = Array.from({ length: K }, () => {
+        const rowScale = 10 ** rng.uniform(-1, 1);
+        return Array.from({ length: K + extra }, () => rng.normal() * rowScale * scale);
+      });
+      return { K, rank: K, J, G: gramOfRows(J), scale };
+    })
+    .filter(({ G, K }) => {
+      const { values } = symmetricEigen(G, K);
+      return values[0]! > minRatio * values[K - 1]!;
+    });
 }
