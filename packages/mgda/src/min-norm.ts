@@ -3,7 +3,7 @@
  * (Δ the probability simplex). Three solvers: the K = 2 closed form, an exact active-set solve for any K, and
  * Frank–Wolfe (the algorithm of Sener & Koltun 2018 and torchjd) for reproducing those implementations.
  */
-import { gramFactor, nnls } from '@cs-dfd/gramian/linalg';
+import { gramFactor, nnls, solveLinear } from '@cs-dfd/gramian/linalg';
 
 /** A simplex weight vector with what the solver knows about it. */
 export interface MinNormSolution {
@@ -52,7 +52,46 @@ export function minNormActiveSet(G: Float64Array, K: number): MinNormSolution {
   for (let i = 0; i < K; i++) total += x[i]!;
   // Σ x⋆ = 1/(1 + q⋆) ≥ 1/2 at the optimum; the guard only keeps a failed solve finite.
   const weights = total > 0 ? x.map((v) => v / total) : new Float64Array(K).fill(1 / K);
-  return { weights, iterations: 1 };
+  return { weights: polishOnSupport(G, K, weights), iterations: 1 };
+}
+
+/**
+ * Lawson–Hanson finds the optimal support reliably, but its least-squares step goes through the normal
+ * equations (an eigen pseudo-inverse), which loses accuracy when the gradient norms differ by orders of
+ * magnitude. On the support S the optimum solves the bordered KKT system [G_SS 1; 1ᵀ 0][w; −λ] = [0; 1]
+ * directly; solved by pivoted elimination after scaling G to unit diagonal (w_i = y_i/||g_i||), whose residual
+ * is small relative to G itself. The polished w replaces the input only when it stays feasible and its KKT
+ * residual is smaller, so this step can only help.
+ */
+function polishOnSupport(G: Float64Array, K: number, w: Float64Array): Float64Array {
+  const S: number[] = [];
+  for (let i = 0; i < K; i++) if (w[i]! > 0 && G[i * K + i]! > 0) S.push(i);
+  const m = S.length;
+  if (m < 2) return w;
+  const norms = S.map((i) => Math.sqrt(G[i * K + i]!));
+  const nmin = Math.min(...norms);
+  const n = m + 1;
+  const A = new Float64Array(n * n);
+  const b = new Float64Array(n);
+  for (let a = 0; a < m; a++) {
+    for (let c = 0; c < m; c++) A[a * n + c] = G[S[a]! * K + S[c]!]! / (norms[a]! * norms[c]!);
+    // the border row is 1/||g_i||, scaled by ||g||_min so that its entries are at most 1
+    A[a * n + m] = -nmin / norms[a]!;
+    A[m * n + a] = nmin / norms[a]!;
+  }
+  b[m] = 1;
+  const sol = solveLinear(A, b, n);
+  if (sol === null) return w;
+  const polished = new Float64Array(K);
+  let total = 0;
+  for (let a = 0; a < m; a++) {
+    const v = sol[a]! / norms[a]!;
+    if (!(v > 0) || !Number.isFinite(v)) return w;
+    polished[S[a]!] = v;
+    total += v;
+  }
+  for (let a = 0; a < m; a++) polished[S[a]!] = polished[S[a]!]! / total;
+  return minNormKktResidual(G, K, polished) < minNormKktResidual(G, K, w) ? polished : w;
 }
 
 /**

@@ -209,6 +209,16 @@ describe('mgda: independent cross-checks', () => {
     );
   });
 
+  it('regression: gradient norms 1e-12..1e-4 keep the KKT residual at rounding level (6e-11 before the polish)', () => {
+    // found by fast-check: Lawson–Hanson's normal-equation step alone left a KKT residual of 6.3e-11 here
+    const G = Float64Array.from([
+      2.5898922351407686e-18, 0, 0, -2.2671784934190407e-13, 1.7985166617364412e-17, 0, 1e-24, -1e-24, 0, 0,
+      0, -1e-24, 1e-24, 0, 0, -2.2671784934190407e-13, 0, 0, 1.9846872693690266e-8, -1.5750520412170262e-12,
+      1.7985166617364412e-17, 0, 0, -1.5750520412170262e-12, 1.2870424661447208e-16,
+    ]);
+    expect(mgda().solve(G, 5).info.kktResidual).toBeLessThan(1e-15);
+  });
+
   it('minNormKktResidual flags a non-optimal point (the uniform w of a conflicting pair)', () => {
     const G = gramOfRows([
       [-4, 1, 1],
