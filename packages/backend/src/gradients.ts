@@ -1,0 +1,196 @@
+// tfjs-core's Node build (tf-core.node.js) registers no gradients at all: they live in its ESM sources, which
+// Node cannot load (extension-less imports). tfjs-layers' Node bundle carries and registers all of them in the
+// process-wide registry, so importing it is what makes `tf.grad` work in Node.
+import '@tensorflow/tfjs-layers';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  backend_util,
+  type GradConfig,
+  type NamedAttrMap,
+  type Tensor,
+  type Tensor4D,
+} from '@tensorflow/tfjs-core';
+import { BackendError } from './errors.js';
+
+/**
+ * Makes sure tfjs-core's gradient registry is filled (see the module comment) and throws a
+ * `gradients-missing` BackendError if it still is not.
+ */
+export function ensureCoreGradients(): void {
+  for (const name of ['Sum', 'Conv2D', 'MaxPool', 'Sigmoid']) {
+    if (tf.getGradient(name) == null) {
+      throw new BackendError(
+        'gradients-missing',
+        `no gradient registered for kernel '${name}'; import '@tensorflow/tfjs-layers' (or '@tensorflow/tfjs') once`,
+      );
+    }
+  }
+}
+
+type Pool = {
+  filterSize: [number, number] | number;
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+};
+
+function stridedTap(
+  t: Tensor4D,
+  i: number,
+  j: number,
+  oh: number,
+  ow: number,
+  sh: number,
+  sw: number,
+): Tensor4D {
+  const [B, , , C] = t.shape;
+  return tf.stridedSlice(
+    t,
+    [0, i, j, 0],
+    [B, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, C],
+    [1, sh, sw, 1],
+  ) as Tensor4D;
+}
+
+/**
+ * For every max-pool window, the value of `v` at the window's first maximum of `x` (row-major scan, padding never
+ * wins): the adjoint of MaxPoolGrad with respect to dy, built from differentiable ops so that it works on every
+ * backend and can itself be differentiated.
+ */
+export function maxPoolSelect(v: Tensor4D, x: Tensor4D, attrs: Pool): Tensor4D {
+  return tf.tidy(() => {
+    const info = backend_util.computePool2DInfo(
+      x.shape,
+      attrs.filterSize,
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+    );
+    const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
+    const { effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
+    const { top, left } = info.padInfo;
+    const [, H, W] = x.shape;
+    const bottom = Math.max(0, (oh - 1) * sh + fh - H - top);
+    const right = Math.max(0, (ow - 1) * sw + fw - W - left);
+    const pads: Array<[number, number]> = [
+      [0, 0],
+      [top, bottom],
+      [left, right],
+      [0, 0],
+    ];
+    const xp = tf.pad(x, pads, Number.NEGATIVE_INFINITY);
+    const vp = tf.pad(v, pads, 0);
+    let best = stridedTap(xp, 0, 0, oh, ow, sh, sw);
+    for (let i = 0; i < fh; i++)
+      for (let j = 0; j < fw; j++)
+        if (i + j > 0) best = tf.maximum(best, stridedTap(xp, i, j, oh, ow, sh, sw));
+    let taken = tf.zeros(best.shape, 'bool') as Tensor4D;
+    let acc = tf.zeros(best.shape) as Tensor4D;
+    for (let i = 0; i < fh; i++) {
+      for (let j = 0; j < fw; j++) {
+        const hit = tf.logicalAnd(tf.equal(stridedTap(xp, i, j, oh, ow, sh, sw), best), tf.logicalNot(taken));
+        acc = tf.add(acc, tf.where(hit, stridedTap(vp, i, j, oh, ow, sh, sw), tf.zerosLike(acc)));
+        taken = tf.logicalOr(taken, hit);
+      }
+    }
+    return acc;
+  });
+}
+
+/** d(MaxPoolGrad)/d(dy) is the window selection; the result is piecewise constant in x (zero gradient). */
+const maxPoolGradGrad: GradConfig = {
+  kernelName: 'MaxPoolGrad',
+  inputsToSave: ['input', 'output'],
+  gradFunc: (ddx: Tensor | Tensor[], saved: Tensor[], attrs?: NamedAttrMap) => {
+    const [x, y] = saved as [Tensor4D, Tensor4D];
+    return {
+      dy: () => maxPoolSelect(ddx as Tensor4D, x, attrs as unknown as Pool),
+      input: () => tf.zerosLike(x),
+      output: () => tf.zerosLike(y),
+    };
+  },
+};
+
+/**
+ * AvgPoolGrad spreads dy[o] / (fh·fw) over window o (tfjs divides by the full window size here, padding
+ * included), so its adjoint sums ddx over each window, padding excluded, and divides by fh·fw: a depthwise
+ * convolution with a ones filter.
+ */
+const avgPoolGradGrad: GradConfig = {
+  kernelName: 'AvgPoolGrad',
+  inputsToSave: ['input'],
+  gradFunc: (ddx: Tensor | Tensor[], saved: Tensor[], attrs?: NamedAttrMap) => {
+    const [x] = saved as [Tensor4D];
+    const a = attrs as unknown as Pool;
+    return {
+      dy: () =>
+        tf.tidy(() => {
+          const info = backend_util.computePool2DInfo(
+            x.shape,
+            a.filterSize,
+            a.strides,
+            1,
+            a.pad,
+            a.dimRoundingMode,
+          );
+          const { filterHeight: fh, filterWidth: fw, inChannels: C } = info;
+          const ones = tf.ones([fh, fw, C, 1]) as Tensor4D;
+          const sums = tf.depthwiseConv2d(
+            ddx as Tensor4D,
+            ones,
+            a.strides,
+            a.pad,
+            'NHWC',
+            1,
+            a.dimRoundingMode,
+          );
+          return tf.div(sums, fh * fw);
+        }),
+      input: () => tf.zerosLike(x),
+    };
+  },
+};
+
+/** dW = BackpropFilter(x, dy) is bilinear: its partials are BackpropInput(dy, ddW) and Conv2D(x, ddW). */
+const conv2DBackpropFilterGrad: GradConfig = {
+  kernelName: 'Conv2DBackpropFilter',
+  inputsToSave: ['x', 'dy'],
+  gradFunc: (ddw: Tensor | Tensor[], saved: Tensor[], attrs?: NamedAttrMap) => {
+    const [x, dy] = saved as [Tensor4D, Tensor4D];
+    const { strides, pad, dataFormat, dimRoundingMode } = attrs as NamedAttrMap;
+    const filter = ddw as Tensor4D;
+    return {
+      x: () =>
+        tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, {
+          strides,
+          pad,
+          dataFormat,
+          dimRoundingMode,
+          inputShape: x.shape,
+        } as unknown as NamedAttrMap) as Tensor4D,
+      dy: () =>
+        tf.engine().runKernel('Conv2D', { x, filter }, {
+          strides,
+          pad,
+          dataFormat,
+          dilations: 1,
+          dimRoundingMode,
+        } as unknown as NamedAttrMap) as Tensor4D,
+    };
+  },
+};
+
+/** Gradients tfjs 4.22 lacks, registered by {@link registerSecondOrderGradients}. */
+export const SECOND_ORDER_GRADIENTS = ['MaxPoolGrad', 'AvgPoolGrad', 'Conv2DBackpropFilter'] as const;
+
+/**
+ * Registers gradients for MaxPoolGrad, AvgPoolGrad and Conv2DBackpropFilter (process-wide, every backend), so
+ * that nested `tf.grad` through conv and pooling layers works. Idempotent.
+ */
+export function registerSecondOrderGradients(): void {
+  ensureCoreGradients();
+  for (const g of [maxPoolGradGrad, avgPoolGradGrad, conv2DBackpropFilterGrad]) {
+    if (tf.getGradient(g.kernelName) !== g) tf.registerGradient(g);
+  }
+}
