@@ -38,28 +38,38 @@ export function tapeGradients(
   index: number,
   name: string,
 ): TapeResult {
+  // A bad return value is reported after the backward pass: throwing inside the taped forward would strand the
+  // tensors the tape saved for backward.
+  let bad: string | undefined;
   const checked = (): tf.Scalar => {
-    const y = loss();
-    if (!(y instanceof tf.Tensor) || y.rank !== 0) {
-      const shape = y instanceof tf.Tensor ? `a tensor of shape [${y.shape}]` : `${typeof y}`;
-      throw new MultitaskError(
-        'not-scalar',
-        `${taskLabel(index, name)}: the loss must be a scalar, got ${shape}`,
-        {
-          task: name,
-          taskIndex: index,
-        },
-      );
+    const y: unknown = loss();
+    if (!(y instanceof tf.Tensor)) {
+      bad = y === null ? 'null' : typeof y;
+      return tf.scalar(0);
     }
-    return y;
+    if (y.rank !== 0) bad = `a tensor of shape [${y.shape}]`;
+    return y as tf.Scalar;
   };
   checkGradientsRegistered();
+  let out: TapeResult;
   if (xs.length === 0) {
-    const value = tf.tidy(checked);
-    return { value, grads: [] };
+    out = { value: tf.tidy(checked), grads: [] };
+  } else {
+    const { value, grads } = tf.engine().gradients(checked, [...xs], undefined, true);
+    out = { value, grads: grads as Array<tf.Tensor | undefined> };
   }
-  const { value, grads } = tf.engine().gradients(checked, [...xs], undefined, true);
-  return { value, grads: grads as Array<tf.Tensor | undefined> };
+  if (bad !== undefined) {
+    tf.dispose([out.value, ...out.grads.filter((g): g is tf.Tensor => g !== undefined)]);
+    throw new MultitaskError(
+      'not-scalar',
+      `${taskLabel(index, name)}: the loss must be a scalar, got ${bad}`,
+      {
+        task: name,
+        taskIndex: index,
+      },
+    );
+  }
+  return out;
 }
 
 /** Replaces missing gradients by zeros shaped like their input (a loss that ignores a variable has gradient 0). */
