@@ -126,7 +126,7 @@ export function splitOf(videoId: string, seed: number, ratios: { train: number; 
   // FNV's low bits mix poorly for short keys; finish with a murmur3-style avalanche
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b) >>> 0;
-  h ^= h >>> 13;
+  h = (h ^ (h >>> 13)) >>> 0;
   const u = h / 2 ** 32;
   return u < ratios.train ? 'train' : u < ratios.train + ratios.val ? 'val' : 'test';
 }

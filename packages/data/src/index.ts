@@ -38,6 +38,7 @@ export {
 } from './loader.js';
 export { landmarkPathFor, naturalCompare, resolveInside } from './paths.js';
 export { evenlySpaced } from './sampling.js';
+export { sbiSynthesizer } from './sbi.js';
 export {
   type Landmarks,
   type RgbImage,

@@ -1,0 +1,166 @@
+import { writeFile } from 'node:fs/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Batch,
+  BatchLoader,
+  type BatchLoaderOptions,
+  DataError,
+  readDeepfakeBench,
+  type SampleRecord,
+  type SynthesizeFn,
+  sbiSynthesizer,
+} from '../src/index.js';
+import { ffFixture } from './fixtures.js';
+
+let records: readonly SampleRecord[];
+beforeAll(async () => {
+  const ff = await ffFixture();
+  records = (await readDeepfakeBench([ff.df, ff.f2f], { root: ff.root, split: 'train', framesPerVideo: 12 }))
+    .records;
+});
+
+/** Test hook: inverts the colours and records the landmarks it was given. */
+const invert: SynthesizeFn = ({ image }) => ({ ...image, data: image.data.map((v) => 255 - v) });
+
+const base = (over: Partial<BatchLoaderOptions> = {}): BatchLoaderOptions => ({
+  records,
+  batchSize: 4,
+  imageSize: 8,
+  seed: 11,
+  synthesize: invert,
+  ...over,
+});
+
+async function take(loader: BatchLoader, n: number): Promise<Batch[]> {
+  const out: Batch[] = [];
+  for (let i = 0; i < n; i++) out.push(await loader.next());
+  return out;
+}
+
+describe('BatchLoader', () => {
+  it('same seed -> same batches, whatever the prefetch depth', async () => {
+    const a = await take(new BatchLoader(base({ prefetch: 0 })), 4);
+    const b = await take(new BatchLoader(base({ prefetch: 3 })), 4);
+    expect(b).toEqual(a);
+    const c = await take(new BatchLoader(base({ seed: 12 })), 4);
+    expect(c.map((x) => x.sources.original!.images)).not.toEqual(a.map((x) => x.sources.original!.images));
+  });
+
+  it('resuming at step k gives the batches of an uninterrupted run', async () => {
+    const full = await take(new BatchLoader(base()), 5);
+    const resumed = await take(new BatchLoader(base(), 3), 2);
+    expect(resumed).toEqual(full.slice(3));
+  });
+
+  it('per-source sub-batches share the same real frames; SBI is made from those frames', async () => {
+    const [batch] = await take(new BatchLoader(base({ augment: false, output: 'uint8' })), 1);
+    const o = batch!.sources.original!;
+    const s = batch!.sources.synthesized!;
+    expect(o.shape).toEqual([8, 8, 8, 3]);
+    expect(Array.from(o.labels)).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
+    expect(o.kinds).toEqual(['real', 'real', 'real', 'real', 'original', 'original', 'original', 'original']);
+    expect(s.kinds.slice(4)).toEqual(['synthesized', 'synthesized', 'synthesized', 'synthesized']);
+    const per = 8 * 8 * 3;
+    expect(s.images.subarray(0, 4 * per)).toEqual(o.images.subarray(0, 4 * per));
+    for (let j = 0; j < 4; j++) {
+      // synthesized j = inverted real j (no augmentation here)
+      expect(s.images[(4 + j) * per]).toBe(255 - o.images[j * per]!);
+      expect(s.videoIds[4 + j]).toBe(o.videoIds[j]);
+    }
+    // reals come from the real video (green 1), fakes from the two fake videos (green 2 or 3)
+    for (let j = 0; j < 4; j++) expect(o.images[j * per + 1]).toBe(1);
+    for (let j = 4; j < 8; j++) expect([2, 3]).toContain(o.images[j * per + 1]);
+  });
+
+  it('one epoch visits every real frame once before repeating', async () => {
+    const loader = new BatchLoader(base({ augment: false, output: 'uint8', sources: ['original'] }));
+    const reds: number[] = [];
+    for (const b of await take(loader, 3)) {
+      for (let j = 0; j < 4; j++) reds.push(b.sources.original!.images[j * 192]!);
+    }
+    // 12 real frames, red = 10·frame
+    expect(reds.sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, k) => 10 * k));
+  });
+
+  it('float32 output is uint8 / 255', async () => {
+    const u = await new BatchLoader(base({ output: 'uint8' })).build(2);
+    const f = await new BatchLoader(base()).build(2);
+    const fi = f.sources.synthesized!.images;
+    u.sources.synthesized!.images.forEach((v, i) => expect(fi[i]).toBeCloseTo(v / 255, 6));
+  });
+
+  it('augmentation changes images deterministically', async () => {
+    const plain = await new BatchLoader(base({ augment: false })).build(0);
+    const aug = await new BatchLoader(
+      base({ augment: { flip: 1, jpeg: { p: 1, quality: [50, 50] } } }),
+    ).build(0);
+    expect(aug.sources.original!.images).not.toEqual(plain.sources.original!.images);
+    expect(await new BatchLoader(base({ augment: { flip: 1 } })).build(0)).toEqual(
+      await new BatchLoader(base({ augment: { flip: 1 } })).build(0),
+    );
+  });
+
+  it('passes landmarks rescaled to the output size to the synthesizer', async () => {
+    const seen: number[] = [];
+    const spy: SynthesizeFn = ({ image, landmarks }) => {
+      seen.push(landmarks[0]![0]);
+      return image;
+    };
+    await new BatchLoader(base({ synthesize: spy, imageSize: 16 })).build(0);
+    // fixture landmark 0 is (8/2 + 8/4, 8/2) on an 8×8 frame = (6, 4); at 16×16 -> x = 12
+    expect(seen).toEqual([12, 12, 12, 12]);
+  });
+
+  it('a corrupt frame throws naming the file, or under skip is counted and replaced', async () => {
+    const bad = records.find((r) => r.kind === 'real')!;
+    await writeFile(bad.image, 'garbage');
+    try {
+      const all = Array.from({ length: 3 }, (_, s) => s);
+      const strict = new BatchLoader(base({ prefetch: 0 }));
+      await expect(Promise.all(all.map((s) => strict.build(s)))).rejects.toMatchObject({
+        code: 'corrupt-image',
+        file: bad.image,
+      });
+      const lenient = new BatchLoader(base({ onBadSample: 'skip', prefetch: 0 }));
+      const batches = await Promise.all(all.map((s) => lenient.build(s)));
+      expect(batches.every((b) => b.sources.original!.shape[0] === 8)).toBe(true);
+      expect(lenient.skipped.count).toBe(1);
+      expect(lenient.skipped.items[0]).toMatchObject({ file: bad.image, code: 'corrupt-image' });
+    } finally {
+      const sharp = (await import('sharp')).default;
+      await sharp(Buffer.alloc(192, 0), { raw: { width: 8, height: 8, channels: 3 } })
+        .png()
+        .toFile(bad.image);
+    }
+  });
+
+  it('bad options and empty sources are typed errors', () => {
+    expect(() => new BatchLoader(base({ batchSize: 0 }))).toThrow(DataError);
+    expect(() => new BatchLoader(base({ records: records.filter((r) => r.kind === 'real') }))).toThrow(
+      /original source needs fake records/,
+    );
+    expect(() => new BatchLoader(base({ records: records.filter((r) => r.kind !== 'real') }))).toThrow(
+      /no real/,
+    );
+    expect(() => new BatchLoader(base({ synthesize: undefined, sources: ['synthesized'] }))).toThrow(
+      /synthesize/,
+    );
+  });
+
+  it("integrates @cs-dfd/forgery's SBI: every fake differs from its real, reproducibly", async () => {
+    const opts = base({ synthesize: sbiSynthesizer(), imageSize: 32, augment: false, output: 'uint8' });
+    const b1 = await new BatchLoader(opts).build(1);
+    const b2 = await new BatchLoader(opts).build(1);
+    expect(b2).toEqual(b1);
+    const s = b1.sources.synthesized!;
+    expect(s.shape).toEqual([8, 32, 32, 3]);
+    const per = 32 * 32 * 3;
+    for (let j = 0; j < 4; j++) {
+      const real = s.images.subarray(j * per, (j + 1) * per);
+      const fake = s.images.subarray((4 + j) * per, (5 + j) * per);
+      // SBI always transforms one of the source/target pair, so the fake never equals its real
+      expect(fake.some((v, i) => v !== real[i])).toBe(true);
+    }
+    expect(Array.from(s.labels.subarray(4))).toEqual([1, 1, 1, 1]);
+  });
+});
