@@ -10,10 +10,12 @@
 import { gramScale, meanNormSq, meanSolution, normalised, type UvsSolution } from './solution.js';
 
 /**
- * ||g_w*|| below this fraction of the largest gradient norm counts as zero: 0 is then in the convex hull (the two
- * gradients are antiparallel or one is zero) and the direction g_w* / ||g_w*|| does not exist.
+ * ||g_w*|| below this fraction of the largest gradient norm counts as zero: 0 is then in the convex hull (the
+ * gradients are, for K = 2, antiparallel or one is zero) and the direction g_w* / ||g_w*|| does not exist. A norm
+ * computed from G cannot be resolved below about sqrt(machine epsilon) ≈ 1.5e-8 of the scale (G's rounding is
+ * absolute), so anything under 1e-7 is treated as 0 rather than amplified into a meaningless direction.
  */
-export const DEGENERATE_NORM = 1e-10;
+export const DEGENERATE_NORM = 1e-7;
 
 /** ||g1 - g2||² below this fraction of the scale: the gradients are identical up to rounding. */
 const IDENTICAL = 1e-14;
@@ -36,7 +38,10 @@ export function solveTwo(G: ArrayLike<number>, c: number): UvsSolution {
   const b2 = 0.5 * (g12 + g22);
   const a = Math.max(0, g11 + g22 - 2 * g12);
   const beta = g12 - g22;
-  const det = Math.max(0, g11 * g22 - g12 * g12);
+  // G11 G22 - G12² cancels: below a few ulps of G11 G22 it is rounding, and treating it as 0 (collinear) puts
+  // the stationary point exactly at the min-norm point instead of ~sqrt(ulp) away from it.
+  const rawDet = g11 * g22 - g12 * g12;
+  const det = rawDet > 8 * Number.EPSILON * g11 * g22 ? rawDet : 0;
   const normSq = (t: number) => Math.max(0, a * t * t + 2 * beta * t + g22);
   const F = (t: number) => t * b1 + (1 - t) * b2 + r * Math.sqrt(normSq(t));
 

@@ -14,8 +14,10 @@
  * |dist(t) - r| <= tolerance · r or the bracket is below rounding; at most `maxIterations` projections.
  */
 import { gramFactor, nnls, pseudoInverseSym } from '@cs-dfd/gramian/linalg';
+import { DEGENERATE_NORM } from './closed-form.js';
 import {
   bilinear,
+  dualObjective,
   gramScale,
   meanNormSq,
   meanProducts,
@@ -67,6 +69,40 @@ export function solveGeneral(
   const b = meanProducts(g, K);
   const J = gramFactor(g, K);
   let iterations = 0;
+  // Every projection proposes a dual point (its multipliers normalised, or an infeasibility certificate); the
+  // certificate reports the best, since F(w) >= t* for every w and equality holds at the optimum.
+  const candidates: Float64Array[] = [];
+
+  // Worst constraint violation max_i (h_i - (G x)_i) of multipliers x for <g_i, d - g0> >= h_i.
+  const violation = (x: Float64Array, h: Float64Array): number => {
+    let worst = -Infinity;
+    for (let i = 0; i < K; i++) {
+      let s = 0;
+      for (let j = 0; j < K; j++) s += g[i * K + j]! * x[j]!;
+      worst = Math.max(worst, h[i]! - s);
+    }
+    return worst;
+  };
+  // The NNLS goes through normal equations (condition number squared); re-solving the active constraints as
+  // equalities, G_AA x_A = h_A, from G's own eigen-decomposition recovers the lost digits. Kept only when it stays
+  // non-negative and violates the constraints less.
+  const refine = (x: Float64Array, h: Float64Array): Float64Array => {
+    const A: number[] = [];
+    for (let i = 0; i < K; i++) if (x[i]! > 0) A.push(i);
+    const m = A.length;
+    if (m === 0) return x;
+    const GA = new Float64Array(m * m);
+    for (let a = 0; a < m; a++) for (let e = 0; e < m; e++) GA[a * m + e] = g[A[a]! * K + A[e]!]!;
+    const P = pseudoInverseSym(GA, m);
+    const y = new Float64Array(K);
+    for (let a = 0; a < m; a++) {
+      let s = 0;
+      for (let e = 0; e < m; e++) s += P[a * m + e]! * h[A[e]!]!;
+      if (!(s >= 0)) return x;
+      y[A[a]!] = s;
+    }
+    return violation(y, h) <= violation(x, h) ? y : x;
+  };
 
   const project = (t: number): Projection => {
     iterations++;
@@ -91,14 +127,30 @@ export function solveGeneral(
       usum += u[i]!;
     }
     const rho = 1 - hu; // = squared NNLS residual; 0 exactly when P_t is empty
-    if (rho <= 1e-13) {
+    const x = new Float64Array(K);
+    let xsum = 0;
+    for (let i = 0; i < K; i++) {
+      x[i] = (u[i]! * hmax) / rho;
+      xsum += x[i]!;
+    }
+    const refined = refine(x, h);
+    // Empty P_t, exactly (zero residual) or numerically: multipliers this large mean d would be g0 plus a
+    // combination of gradients whose norm ||g_w|| is below what G can resolve (see DEGENERATE_NORM), and a
+    // "projection" that misses its own constraints is no point of P_t.
+    if (
+      rho <= 1e-10 ||
+      xsum * DEGENERATE_NORM > 10 * Math.max(1, r) ||
+      violation(refined, h) > 1e-9 * (1 + hmax) + 1e-13 * xsum
+    ) {
       const hullZero = new Float64Array(K);
       for (let i = 0; i < K; i++) hullZero[i] = usum > 0 ? u[i]! / usum : 1 / K;
+      candidates.push(hullZero);
       return { feasible: false, x: new Float64Array(K), dist: Infinity, hullZero };
     }
-    const x = new Float64Array(K);
-    for (let i = 0; i < K; i++) x[i] = (u[i]! * hmax) / rho;
-    return { feasible: true, x, dist: Math.sqrt(Math.max(0, bilinear(g, x, x, K))) };
+    let rsum = 0;
+    for (let i = 0; i < K; i++) rsum += refined[i]!;
+    if (rsum > 0) candidates.push(refined.map((v) => v / rsum));
+    return { feasible: true, x: refined, dist: Math.sqrt(Math.max(0, bilinear(g, refined, refined, K))) };
   };
 
   // The level at which dist²(t) = r² if the active set of `p` stays active (NaN when it does not determine one).
@@ -125,7 +177,16 @@ export function solveGeneral(
     return (beta + Math.sqrt(Math.max(0, beta * beta - alpha * (gamma - r * r)))) / alpha;
   };
 
-  const finish = (p: Projection, dualWeights: Float64Array, degenerate: boolean): UvsSolution => {
+  const finish = (p: Projection, preferred: Float64Array, degenerate: boolean): UvsSolution => {
+    let dualWeights = preferred;
+    let bestF = dualObjective(g, K, c, preferred);
+    for (const w of candidates) {
+      const f = dualObjective(g, K, c, w);
+      if (f < bestF) {
+        bestF = f;
+        dualWeights = w;
+      }
+    }
     const lambda = new Float64Array(K);
     // On the sphere the multipliers are scaled by r / dist (a relative change of at most `tolerance`), so the
     // returned weights meet the radius equation to rounding.
@@ -133,10 +194,13 @@ export function solveGeneral(
     for (let i = 0; i < K; i++) lambda[i] = 1 / K + p.x[i]! * fix;
     return { lambda, dualWeights, degenerate, iterations };
   };
-  const normalisedDual = (p: Projection): Float64Array => {
-    let s = 0;
-    for (let i = 0; i < K; i++) s += p.x[i]!;
-    return p.x.map((v) => v / s);
+
+  // Within tolerance: one more exact step on the (now settled) active set, kept only if it is closer.
+  const polish = (p: Projection): Projection => {
+    const t = newtonLevel(p);
+    if (!Number.isFinite(t) || iterations >= maxIterations) return p;
+    const q = project(t);
+    return q.feasible && Math.abs(q.dist - r) < Math.abs(p.dist - r) ? q : p;
   };
 
   // Bracket: lo = min_i b_i (g0 itself is in P_lo); hi = min_i (b_i + r ||g_i||), an upper bound of t* because
@@ -155,16 +219,14 @@ export function solveGeneral(
   const vertex = new Float64Array(K);
   vertex[hiVertex] = 1;
   const top = project(hi);
-  if (top.feasible && top.dist <= r * (1 + tolerance)) {
-    return finish(top, vertex, top.dist < r * (1 - 1e-9));
-  }
+  if (top.feasible && top.dist <= r) return finish(top, vertex, top.dist < r * (1 - 1e-9));
   let best = project(lo);
-  let last = best;
+  let last: Projection = top.feasible ? top : best;
   let hullZero: Float64Array | undefined = top.hullZero;
   let zeroChecked = false;
 
   while (iterations < maxIterations) {
-    if (hullZero !== undefined && !zeroChecked && lo < 0 && hi > 0) {
+    if (hullZero !== undefined && !zeroChecked && lo <= 0 && hi > 0) {
       // P_t is empty for some t > 0, so 0 is in the hull and t* <= 0; t = 0 settles the degenerate case.
       zeroChecked = true;
       const atZero = project(0);
@@ -178,7 +240,7 @@ export function solveGeneral(
     let t = newtonLevel(last);
     if (!(t > lo && t < hi)) t = 0.5 * (lo + hi);
     const p = project(t);
-    if (p.feasible && Math.abs(p.dist - r) <= tolerance * r) return finish(p, normalisedDual(p), false);
+    if (p.feasible && Math.abs(p.dist - r) <= tolerance * r) return finish(polish(p), vertex, false);
     if (!p.feasible || p.dist > r) {
       hi = t;
       if (!p.feasible) hullZero ??= p.hullZero;
@@ -188,9 +250,10 @@ export function solveGeneral(
       best = p;
       last = p;
     }
-    if (hi - lo <= 4e-16 * Math.max(1, Math.abs(lo), Math.abs(hi))) break;
+    // t is in units of the largest ||g_i||²: 1e-13 of that is below anything the certificate can resolve.
+    if (hi - lo <= 1e-13 * Math.max(1, r)) break;
   }
-  // Bracket exhausted (or cap reached): the best feasible level below t*.
-  if (hullZero !== undefined && best.dist < r * (1 - 1e-9)) return finish(best, hullZero, true);
-  return finish(best, best.dist > 0 ? normalisedDual(best) : vertex, false);
+  // Bracket exhausted (or cap reached): the best feasible level below t*. A radius left unused means t* sits at
+  // the edge of feasibility (0 in the hull): the degenerate case.
+  return finish(best, hullZero ?? vertex, best.dist < r * (1 - 1e-9));
 }
