@@ -1,16 +1,20 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { syntheticFace } from '@cs-dfd/forgery';
+import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type Batch,
   BatchLoader,
   type BatchLoaderOptions,
   DataError,
+  parseDeepfakeBenchIndex,
   readDeepfakeBench,
   type SampleRecord,
   type SynthesizeFn,
   sbiSynthesizer,
 } from '../src/index.js';
-import { ffFixture } from './fixtures.js';
+import { ffFixture, tmpDir } from './fixtures.js';
 
 let records: readonly SampleRecord[];
 beforeAll(async () => {
@@ -148,19 +152,46 @@ describe('BatchLoader', () => {
   });
 
   it("integrates @cs-dfd/forgery's SBI: every fake differs from its real, reproducibly", async () => {
-    const opts = base({ synthesize: sbiSynthesizer(), imageSize: 32, augment: false, output: 'uint8' });
+    // textured faces with exact landmarks, written as a one-video DeepfakeBench dataset
+    const root = await tmpDir();
+    const frames: string[] = [];
+    for (let k = 0; k < 2; k++) {
+      const face = syntheticFace(k, { size: 48 });
+      const rel = `D/real/frames/v/${k}.png`;
+      const { width, height, data } = face.image;
+      await mkdir(path.join(root, 'D/real/frames/v'), { recursive: true });
+      await sharp(Buffer.from(data), { raw: { width, height, channels: 3 } })
+        .png()
+        .toFile(path.join(root, rel));
+      await mkdir(path.join(root, 'D/real/landmarks/v'), { recursive: true });
+      await writeFile(path.join(root, `D/real/landmarks/v/${k}.json`), JSON.stringify(face.landmarks));
+      frames.push(rel);
+    }
+    const reals = parseDeepfakeBenchIndex(
+      { D: { 'FF-real': { train: { v: { label: 'FF-real', frames } } } } },
+      'mem.json',
+      { root, split: 'train' },
+    );
+    const opts = base({
+      records: reals,
+      batchSize: 2,
+      sources: ['synthesized'],
+      synthesize: sbiSynthesizer(),
+      imageSize: 48,
+      augment: false,
+      output: 'uint8',
+    });
     const b1 = await new BatchLoader(opts).build(1);
-    const b2 = await new BatchLoader(opts).build(1);
-    expect(b2).toEqual(b1);
+    expect(await new BatchLoader(opts).build(1)).toEqual(b1);
     const s = b1.sources.synthesized!;
-    expect(s.shape).toEqual([8, 32, 32, 3]);
-    const per = 32 * 32 * 3;
-    for (let j = 0; j < 4; j++) {
+    expect(s.shape).toEqual([4, 48, 48, 3]);
+    const per = 48 * 48 * 3;
+    for (let j = 0; j < 2; j++) {
       const real = s.images.subarray(j * per, (j + 1) * per);
-      const fake = s.images.subarray((4 + j) * per, (5 + j) * per);
-      // SBI always transforms one of the source/target pair, so the fake never equals its real
+      const fake = s.images.subarray((2 + j) * per, (3 + j) * per);
+      // SBI always transforms one of the source/target pair of a textured face, so the fake never equals its real
       expect(fake.some((v, i) => v !== real[i])).toBe(true);
     }
-    expect(Array.from(s.labels.subarray(4))).toEqual([1, 1, 1, 1]);
+    expect(Array.from(s.labels)).toEqual([0, 0, 1, 1]);
   });
 });
