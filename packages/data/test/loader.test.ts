@@ -23,7 +23,7 @@ beforeAll(async () => {
     .records;
 });
 
-/** Test hook: inverts the colours and records the landmarks it was given. */
+/** Test hook standing in for SBI: inverts the colours, so a synthesized fake can be traced to its real. */
 const invert: SynthesizeFn = ({ image }) => ({ ...image, data: image.data.map((v) => 255 - v) });
 
 const base = (over: Partial<BatchLoaderOptions> = {}): BatchLoaderOptions => ({
