@@ -75,7 +75,12 @@ export function restoreStockWasmKernels(): void {
     if (current == null || !ours.has(current.kernelFunc)) continue;
     unregisterKernel(kernelName, 'wasm');
     const original = stock.get(kernelName);
-    if (original != null) registerKernel(original);
+    if (original == null) continue;
+    registerKernel(original);
+    // A stock kernel binds its wasm function when the backend starts; if that happened while ours was
+    // registered, bind it now.
+    const wasm = findBackend('wasm');
+    if (wasm != null) original.setupFunc?.(wasm);
   }
 }
 

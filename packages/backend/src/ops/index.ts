@@ -64,15 +64,13 @@ export const softplus = unary((x, save) => {
   return { value: tf.softplus(x), gradFunc: (dy, saved) => tf.mul(dy, sigmoid(first(saved))) };
 });
 
-/** ELU with α = 1: x for x > 0, e^x - 1 otherwise; derivative 1 or e^x with the safe exp. */
+/** ELU with α = 1: x for x > 0, e^x - 1 otherwise; derivative e^min(x, 0) (1 or e^x) with the safe exp. */
 export const elu = unary((x, save) => {
   save([x]);
   return {
     value: tf.elu(x),
-    gradFunc: (dy, saved) => {
-      const v = first(saved);
-      return tf.mul(dy, tf.where(tf.greater(v, 0), tf.onesLike(v), exp(v)));
-    },
+    // No comparison op on the path: tfjs has no gradient for Greater, which a nested grad would reach.
+    gradFunc: (dy, saved) => tf.mul(dy, exp(tf.minimum(first(saved), 0))),
   };
 });
 
