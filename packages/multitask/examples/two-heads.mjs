@@ -34,11 +34,11 @@ const tasks = ['sine', 'product'].map((name, k) => ({
 }));
 
 export const history = [];
-for (let step = 0; step < 200; step++) {
+for (let step = 0; step < 120; step++) {
   const r = disjointStep({ shared: trunk, tasks, aggregator, optimizer });
   if (r.skipped) throw new Error(r.reason);
   history.push(r.losses);
-  if (step % 100 === 0 || step === 199) {
+  if (step % 40 === 0 || step === 119) {
     const cos = r.diagnostics.cosines[1].toFixed(2);
     console.log(`step ${step}: losses ${r.losses.map((l) => l.toFixed(4)).join(' ')}, cos(g1, g2) ${cos}`);
   }
