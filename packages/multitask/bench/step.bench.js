@@ -9,8 +9,14 @@ import { disjointStep, featureStep } from '../dist/index.js';
 
 await tf.setBackend('cpu');
 const [D, H, F, N, ROUNDS] = [64, 256, 64, 256, 15];
-const init = (shape, seed) => tf.variable(tf.randomNormal(shape, 0, 1 / Math.sqrt(shape[0]), 'float32', seed));
-const backboneVars = [init([D, H], 1), tf.variable(tf.zeros([H])), init([H, F], 2), tf.variable(tf.zeros([F]))];
+const init = (shape, seed) =>
+  tf.variable(tf.randomNormal(shape, 0, 1 / Math.sqrt(shape[0]), 'float32', seed));
+const backboneVars = [
+  init([D, H], 1),
+  tf.variable(tf.zeros([H])),
+  init([H, F], 2),
+  tf.variable(tf.zeros([F])),
+];
 const heads = [init([F, 1], 3), init([F, 1], 4)];
 const x = tf.randomNormal([N, D], 0, 1, 'float32', 5);
 const y = tf.randomNormal([N, 1], 0, 1, 'float32', 6);
@@ -38,7 +44,11 @@ const configs = {
   'disjointStep (K=2, own sub-batches)': () =>
     disjointStep({
       shared: backboneVars,
-      tasks: [0, 1].map((k) => ({ name: `t${k}`, variables: [heads[k]], loss: () => mse(head(backbone(xk[k]), k), yk[k]) })),
+      tasks: [0, 1].map((k) => ({
+        name: `t${k}`,
+        variables: [heads[k]],
+        loss: () => mse(head(backbone(xk[k]), k), yk[k]),
+      })),
       aggregator,
       optimizer,
     }),
@@ -46,7 +56,12 @@ const configs = {
     featureStep({
       backbone: { variables: backboneVars, apply: backbone },
       input: x,
-      tasks: [0, 1].map((k) => ({ name: `t${k}`, rows: rows[k], variables: [heads[k]], loss: (f) => mse(head(f, k), yk[k]) })),
+      tasks: [0, 1].map((k) => ({
+        name: `t${k}`,
+        rows: rows[k],
+        variables: [heads[k]],
+        loss: (f) => mse(head(f, k), yk[k]),
+      })),
       aggregator,
       optimizer,
     }),
@@ -64,8 +79,12 @@ const configs = {
 };
 
 const median = (a) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
-console.log(`machine: ${os.cpus()[0]?.model} x${os.cpus().length}, node ${process.version}, backend ${tf.getBackend()}`);
-console.log(`MLP ${D}-${H}-${F} + 2 linear heads, batch ${N} (${N / 2} per task), median of ${ROUNDS} interleaved rounds`);
+console.log(
+  `machine: ${os.cpus()[0]?.model} x${os.cpus().length}, node ${process.version}, backend ${tf.getBackend()}`,
+);
+console.log(
+  `MLP ${D}-${H}-${F} + 2 linear heads, batch ${N} (${N / 2} per task), median of ${ROUNDS} interleaved rounds`,
+);
 const names = Object.keys(configs);
 for (const name of names) for (let i = 0; i < 2; i++) configs[name]();
 const before = tf.memory().numTensors;
@@ -83,4 +102,6 @@ for (const name of names) {
   const ms = median(times[name]);
   console.log(`${name.padEnd(38)} ${ms.toFixed(1).padStart(7)} ms  ${(ms / base).toFixed(2)}x joint`);
 }
-console.log(`tensors after ${ROUNDS} rounds: ${tf.memory().numTensors - before >= 0 ? '+' : ''}${tf.memory().numTensors - before}`);
+console.log(
+  `tensors after ${ROUNDS} rounds: ${tf.memory().numTensors - before >= 0 ? '+' : ''}${tf.memory().numTensors - before}`,
+);

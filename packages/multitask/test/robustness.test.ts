@@ -4,8 +4,11 @@ import { mean, type VectorAggregator } from '@cs-dfd/gramian';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  applyTaskGradients,
+  closureGradient,
   type DisjointStepProblem,
   disjointStep,
+  disjointTaskGradient,
   type FeatureStepProblem,
   featureStep,
   MultitaskError,
@@ -315,5 +318,26 @@ describe('bad input: typed errors that name the task, variable or value', () => 
       tf.registerGradient(add);
     }
     t.dispose();
+  });
+});
+
+describe('applyTaskGradients: the second half, for runners that compute tasks elsewhere', () => {
+  it('gives the same update as disjointStep and disposes every tensor it was handed', () => {
+    const a = problem({ extra: (w) => tf.sum(tf.square(w)) as tf.Scalar });
+    const b = problem({ extra: (w) => tf.sum(tf.square(w)) as tf.Scalar });
+    const ra = disjointStep(a.p);
+    const grads = b.p.tasks.map((task, i) => disjointTaskGradient(task, b.p.shared, i));
+    const extra = closureGradient(b.p.extra!.loss, [b.w, ...b.h]);
+    const handed = [
+      ...grads.flatMap((g) => [...Object.values(g.shared), ...Object.values(g.own)]),
+      ...Object.values(extra.grads),
+    ];
+    const rb = applyTaskGradients(grads, b.p, { gradient: extra, weight: b.p.extra!.weight });
+    expect(handed.every((t) => t.isDisposed)).toBe(true);
+    expect(b.snapshot()).toEqual(a.snapshot());
+    expect(rb.losses).toEqual(ra.losses);
+    expect(rb.extraLoss).toEqual(ra.extraLoss);
+    a.dispose();
+    b.dispose();
   });
 });
