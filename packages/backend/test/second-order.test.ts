@@ -255,9 +255,9 @@ describe.each(BACKENDS)('registered second-order gradients on %s', (backend) => 
           const got = tf.tidy(() => {
             const wt = tf.tensor4d(Float32Array.from(w), [k, k, ci, c.co]);
             const Vt = tf.tensor4d(Float32Array.from(V), [k, k, ci, c.co]);
-            const loss = (xx: tf.Tensor4D, ww: tf.Tensor4D) =>
-              tf.mul(0.5, tf.sum(tf.square(tf.conv2d(xx, ww, s, 'valid'))));
-            const F = (u: tf.Tensor4D) => tf.sum(tf.mul(Vt, tf.grads(loss)([u, wt])[1]!)) as tf.Scalar;
+            const loss = (xx: tf.Tensor, ww: tf.Tensor) =>
+              tf.mul(0.5, tf.sum(tf.square(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, s, 'valid'))));
+            const F = (u: tf.Tensor) => tf.sum(tf.mul(Vt, tf.grads(loss)([u, wt])[1]!)) as tf.Scalar;
             return tf
               .grad(F)(tf.tensor4d(Float32Array.from(x), [c.B, c.H, c.W, c.ci]))
               .dataSync();
@@ -298,8 +298,9 @@ describe.each(BACKENDS)('registered second-order gradients on %s', (backend) => 
               const Vt = tf.tensor4d(Float32Array.from(V), [p.B, p.H, p.W, p.C]);
               const poolF = (u: tf.Tensor4D) =>
                 kind === 'max' ? tf.maxPool(u, k, s, 'valid') : tf.avgPool(u, k, s, 'valid');
-              const L = (u: tf.Tensor4D) => tf.mul(0.5, tf.sum(tf.mul(ct, tf.square(poolF(u))))) as tf.Scalar;
-              const F = (u: tf.Tensor4D) => tf.sum(tf.mul(Vt, tf.grad(L)(u))) as tf.Scalar;
+              const L = (u: tf.Tensor) =>
+                tf.mul(0.5, tf.sum(tf.mul(ct, tf.square(poolF(u as tf.Tensor4D))))) as tf.Scalar;
+              const F = (u: tf.Tensor) => tf.sum(tf.mul(Vt, tf.grad(L)(u))) as tf.Scalar;
               return tf
                 .grad(F)(tf.tensor4d(Float32Array.from(x), [p.B, p.H, p.W, p.C]))
                 .dataSync();
@@ -314,8 +315,12 @@ describe.each(BACKENDS)('registered second-order gradients on %s', (backend) => 
 
   it('without the registered gradient, stock tfjs cannot differentiate MaxPoolGrad at all', () => {
     const x = tf.tensor4d([1, 5, 3, 2, 4, 6, 0, 7, 8], [1, 3, 3, 1]);
-    const F = (u: tf.Tensor4D) =>
-      tf.sum(tf.square(tf.grad((v: tf.Tensor4D) => tf.sum(tf.square(tf.maxPool(v, 2, 1, 'valid'))))(u)));
+    const F = (u: tf.Tensor) =>
+      tf.sum(
+        tf.square(
+          tf.grad((v: tf.Tensor) => tf.sum(tf.square(tf.maxPool(v as tf.Tensor4D, 2, 1, 'valid'))))(u),
+        ),
+      );
     tf.unregisterGradient('MaxPoolGrad');
     try {
       expect(() => tf.grad(F)(x)).toThrow(/MaxPoolGrad/);

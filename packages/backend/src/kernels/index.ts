@@ -1,5 +1,6 @@
 import '@tensorflow/tfjs-backend-wasm';
 import {
+  findBackend,
   getKernel,
   type KernelConfig,
   type KernelFunc,
