@@ -162,7 +162,7 @@ export function aggregate(grads: GradientMaps, method: Aggregator, names?: reado
     let offset = 0;
     for (const k of keys) {
       const ref = grads[0]![k]!;
-      update[k] = tf.tensor(d.subarray(offset, offset + ref.size), ref.shape, 'float32');
+      update[k] = tf.tensor(Float32Array.from(d.subarray(offset, offset + ref.size)), ref.shape, 'float32');
       offset += ref.size;
     }
     return { update, weights: new Float64Array(0), G, diagnostics: gramDiagnostics(G, K), info: {} };

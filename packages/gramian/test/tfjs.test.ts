@@ -80,6 +80,25 @@ describe('tfjs path equals the float64 host path', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('runs a host-only vector aggregator and maps its output back to the parameter shapes', () => {
+    const before = tf.memory().numTensors;
+    // keeps, per coordinate, the entry of larger magnitude: a vector-level rule no Gram matrix expresses
+    const maxAbs = {
+      name: 'max-abs',
+      kind: 'vector' as const,
+      aggregate: (gs: readonly Float64Array[]) =>
+        gs[0]!.map((v, p) => (Math.abs(v) >= Math.abs(gs[1]![p]!) ? v : gs[1]![p]!)),
+    };
+    const g0 = { a: tf.tensor([[1, -5]]), b: tf.tensor([0.5]) };
+    const g1 = { a: tf.tensor([[-3, 2]]), b: tf.tensor([-0.25]) };
+    const r = aggregate([g0, g1], maxAbs);
+    expect(r.update.a!.shape).toEqual([1, 2]);
+    expect(Array.from(r.update.a!.dataSync())).toEqual([-3, -5]);
+    expect(Array.from(r.update.b!.dataSync())).toEqual([0.5]);
+    for (const m of [g0, g1, r.update]) for (const t of Object.values(m)) t.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('names the task and parameter holding NaN', () => {
     const g0 = { a: tf.tensor([1, 2]), b: tf.tensor([1]) };
     const g1 = { a: tf.tensor([1, 2]), b: tf.tensor([Number.NaN]) };
