@@ -60,10 +60,16 @@ export function solveTwo(G: ArrayLike<number>, c: number): UvsSolution {
     for (const s of candidates) if (F(s) < F(t)) t = s;
   }
   const dualWeights = Float64Array.of(t, 1 - t);
-  const gwNorm = Math.sqrt(normSq(t));
-  if (gwNorm <= DEGENERATE_NORM) {
-    return { lambda: projectTwo(g11, g22, b1, b2), dualWeights, degenerate: true, iterations: 0 };
+  // At a vertex the norm is sqrt(G_ii), exact; inside the segment it comes out of a cancellation and is
+  // meaningful only above DEGENERATE_NORM.
+  const gwNorm = t === 0 ? Math.sqrt(g22) : t === 1 ? Math.sqrt(g11) : Math.sqrt(normSq(t));
+  if (gwNorm === 0 || (t > 0 && t < 1 && gwNorm <= DEGENERATE_NORM)) {
+    const lambda = projectTwo(g11, g22, b1, b2);
+    const moved = Math.sqrt(Math.max(0, quad(g11, g12, g22, lambda[0]! - 0.5, lambda[1]! - 0.5)));
+    // The projection is the answer only if it lies in the ball (it always does when 0 is truly in the hull).
+    if (moved <= r * (1 + 1e-9)) return { lambda, dualWeights, degenerate: true, iterations: 0 };
   }
+  if (gwNorm === 0) return meanSolution(G, 2, true);
   const step = r / gwNorm;
   return {
     lambda: Float64Array.of(0.5 + step * t, 0.5 + step * (1 - t)),
@@ -72,6 +78,9 @@ export function solveTwo(G: ArrayLike<number>, c: number): UvsSolution {
     iterations: 0,
   };
 }
+
+const quad = (g11: number, g12: number, g22: number, x: number, y: number) =>
+  g11 * x * x + 2 * g12 * x * y + g22 * y * y;
 
 /**
  * Weights of the projection of g0 onto {d : <g1, d> >= 0, <g2, d> >= 0} for the degenerate case. b1 + b2 =

@@ -16,7 +16,6 @@
 import { gramFactor, nnls, pseudoInverseSym } from '@cs-dfd/gramian/linalg';
 import { DEGENERATE_NORM } from './closed-form.js';
 import {
-  bilinear,
   dualObjective,
   gramScale,
   meanNormSq,
@@ -46,6 +45,8 @@ interface Projection {
   dist: number;
   /** for an empty P_t: weights of a hull point with g_w = 0 (Lawson–Hanson's infeasibility certificate) */
   hullZero?: Float64Array;
+  /** multipliers of the unit gradients of the live (non-zero) sources; their support is the active set */
+  u: Float64Array;
 }
 
 /**
@@ -67,110 +68,162 @@ export function solveGeneral(
   const r = c * g0;
   if (!(r > 0)) return meanSolution(G, K, g0 === 0);
   const b = meanProducts(g, K);
-  const J = gramFactor(g, K);
+  // Work with unit gradients: constraint i, <g_i, d - g0> >= t - b_i, becomes <ĝ_i, z> >= (t - b_i) / n_i.
+  // The cosine matrix Ĉ keeps every gradient's direction to full precision however small it is relative to the
+  // others (a factor of G itself would lose it in absolute rounding), and balances the NNLS columns.
+  const n = new Float64Array(K);
+  for (let i = 0; i < K; i++) n[i] = Math.sqrt(g[i * K + i]!);
+  const live: number[] = [];
+  for (let i = 0; i < K; i++) if (n[i]! > 0) live.push(i);
+  const L = live.length;
+  const C = new Float64Array(L * L);
+  for (let a = 0; a < L; a++) {
+    for (let e = 0; e < L; e++) {
+      const i = live[a]!;
+      const j = live[e]!;
+      C[a * L + e] = a === e ? 1 : Math.max(-1, Math.min(1, g[i * K + j]! / (n[i]! * n[j]!)));
+    }
+  }
+  const J = gramFactor(C, L);
   let iterations = 0;
   // Every projection proposes a dual point (its multipliers normalised, or an infeasibility certificate); the
   // certificate reports the best, since F(w) >= t* for every w and equality holds at the optimum.
   const candidates: Float64Array[] = [];
 
-  // Worst constraint violation max_i (h_i - (G x)_i) of multipliers x for <g_i, d - g0> >= h_i.
-  const violation = (x: Float64Array, h: Float64Array): number => {
+  // Worst violation max_a (ĥ_a - (Ĉ û)_a) of scaled multipliers û (length L).
+  const violation = (u: Float64Array, hh: Float64Array): number => {
     let worst = -Infinity;
-    for (let i = 0; i < K; i++) {
+    for (let a = 0; a < L; a++) {
       let s = 0;
-      for (let j = 0; j < K; j++) s += g[i * K + j]! * x[j]!;
-      worst = Math.max(worst, h[i]! - s);
+      for (let e = 0; e < L; e++) s += C[a * L + e]! * u[e]!;
+      worst = Math.max(worst, hh[a]! - s);
     }
     return worst;
   };
   // The NNLS goes through normal equations (condition number squared); re-solving the active constraints as
-  // equalities, G_AA x_A = h_A, from G's own eigen-decomposition recovers the lost digits. Kept only when it stays
+  // equalities, Ĉ_AA û_A = ĥ_A, from an eigen-decomposition recovers the lost digits. Kept only when it stays
   // non-negative and violates the constraints less.
-  const refine = (x: Float64Array, h: Float64Array): Float64Array => {
+  const refine = (u: Float64Array, hh: Float64Array): Float64Array => {
     const A: number[] = [];
-    for (let i = 0; i < K; i++) if (x[i]! > 0) A.push(i);
+    for (let a = 0; a < L; a++) if (u[a]! > 0) A.push(a);
     const m = A.length;
-    if (m === 0) return x;
-    const GA = new Float64Array(m * m);
-    for (let a = 0; a < m; a++) for (let e = 0; e < m; e++) GA[a * m + e] = g[A[a]! * K + A[e]!]!;
-    const P = pseudoInverseSym(GA, m);
-    const y = new Float64Array(K);
+    if (m === 0) return u;
+    const CA = new Float64Array(m * m);
+    for (let a = 0; a < m; a++) for (let e = 0; e < m; e++) CA[a * m + e] = C[A[a]! * L + A[e]!]!;
+    const P = pseudoInverseSym(CA, m);
+    const y = new Float64Array(L);
     for (let a = 0; a < m; a++) {
       let s = 0;
-      for (let e = 0; e < m; e++) s += P[a * m + e]! * h[A[e]!]!;
-      if (!(s >= 0)) return x;
+      for (let e = 0; e < m; e++) s += P[a * m + e]! * hh[A[e]!]!;
+      if (!(s >= 0)) return u;
       y[A[a]!] = s;
     }
-    return violation(y, h) <= violation(x, h) ? y : x;
+    return violation(y, hh) <= violation(u, hh) ? y : u;
+  };
+  const toWeights = (u: Float64Array): Float64Array => {
+    const x = new Float64Array(K);
+    live.forEach((i, a) => {
+      x[i] = u[a]! / n[i]!;
+    });
+    return x;
   };
 
   const project = (t: number): Projection => {
     iterations++;
-    const h = new Float64Array(K);
-    let hmax = 0;
+    // a zero gradient allows only t <= b_i = 0; beyond, vertex i itself is the hull point with g = 0
     for (let i = 0; i < K; i++) {
-      h[i] = t - b[i]!;
-      hmax = Math.max(hmax, h[i]!);
+      if (n[i] === 0 && t > 0) {
+        const hullZero = new Float64Array(K);
+        hullZero[i] = 1;
+        candidates.push(hullZero);
+        return { feasible: false, x: new Float64Array(K), dist: Infinity, hullZero, u: new Float64Array(L) };
+      }
     }
-    if (hmax <= 0) return { feasible: true, x: new Float64Array(K), dist: 0 };
-    // Scaling the constraints by 1/hmax keeps the NNLS well balanced when r (hence t) is large.
-    const E = new Float64Array((K + 1) * K);
-    E.set(J.subarray(0, K * K));
-    for (let i = 0; i < K; i++) E[K * K + i] = h[i]! / hmax;
-    const f = new Float64Array(K + 1);
-    f[K] = 1;
-    const u = nnls(E, f, K + 1, K);
+    const hh = new Float64Array(L);
+    let hmax = 0;
+    let habs = 0;
+    for (let a = 0; a < L; a++) {
+      const i = live[a]!;
+      hh[a] = (t - b[i]!) / n[i]!;
+      hmax = Math.max(hmax, hh[a]!);
+      habs = Math.max(habs, Math.abs(hh[a]!));
+    }
+    if (hmax <= 0) return { feasible: true, x: new Float64Array(K), dist: 0, u: new Float64Array(L) };
+    // Constraints far below zero cannot bind near the sphere ||z|| = r; clamping them at -floor keeps the NNLS
+    // balanced (a tiny gradient makes ĥ huge). A projection of norm <= 2r of the clamped problem satisfies every
+    // clamped constraint, so it is exact; a longer one still proves dist(t) > r, which is all the search needs.
+    const floor = 4 * Math.max(r, hmax);
+    habs = 0;
+    for (let a = 0; a < L; a++) {
+      hh[a] = Math.max(hh[a]!, -floor);
+      habs = Math.max(habs, Math.abs(hh[a]!));
+    }
+    // Lawson–Hanson: LDP min ||z|| s.t. Ĵᵀz >= ĥ  <=>  NNLS min ||E u - e_{L+1}||, E = [Ĵ; ĥᵀ/σ].
+    const E = new Float64Array((L + 1) * L);
+    E.set(J.subarray(0, L * L));
+    for (let a = 0; a < L; a++) E[L * L + a] = hh[a]! / habs;
+    const f = new Float64Array(L + 1);
+    f[L] = 1;
+    const raw = nnls(E, f, L + 1, L);
     let hu = 0;
     let usum = 0;
-    for (let i = 0; i < K; i++) {
-      hu += (h[i]! / hmax) * u[i]!;
-      usum += u[i]!;
+    for (let a = 0; a < L; a++) {
+      hu += (hh[a]! / habs) * raw[a]!;
+      usum += raw[a]!;
     }
     const rho = 1 - hu; // = squared NNLS residual; 0 exactly when P_t is empty
-    const x = new Float64Array(K);
-    let xsum = 0;
-    for (let i = 0; i < K; i++) {
-      x[i] = (u[i]! * hmax) / rho;
-      xsum += x[i]!;
+    const u = new Float64Array(L);
+    let scaledSum = 0;
+    for (let a = 0; a < L; a++) {
+      u[a] = (raw[a]! * habs) / rho;
+      scaledSum += u[a]!;
     }
-    const refined = refine(x, h);
+    const refined = refine(u, hh);
+    const x = toWeights(refined);
+    let xsum = 0;
+    for (let i = 0; i < K; i++) xsum += x[i]!;
     // Empty P_t, exactly (zero residual) or numerically: multipliers this large mean d would be g0 plus a
-    // combination of gradients whose norm ||g_w|| is below what G can resolve (see DEGENERATE_NORM), and a
+    // combination of unit gradients whose norm is below what G can resolve (see DEGENERATE_NORM), and a
     // "projection" that misses its own constraints is no point of P_t.
     if (
       rho <= 1e-10 ||
-      xsum * DEGENERATE_NORM > 10 * Math.max(1, r) ||
-      violation(refined, h) > 1e-9 * (1 + hmax) + 1e-13 * xsum
+      scaledSum * DEGENERATE_NORM > 10 * Math.max(1, r) ||
+      violation(refined, hh) > 1e-9 * (1 + habs) + 1e-13 * scaledSum
     ) {
-      const hullZero = new Float64Array(K);
-      for (let i = 0; i < K; i++) hullZero[i] = usum > 0 ? u[i]! / usum : 1 / K;
+      const hullZero = toWeights(raw);
+      let s = 0;
+      for (let i = 0; i < K; i++) s += hullZero[i]!;
+      for (let i = 0; i < K; i++) hullZero[i] = s > 0 ? hullZero[i]! / s : 1 / K;
       candidates.push(hullZero);
-      return { feasible: false, x: new Float64Array(K), dist: Infinity, hullZero };
+      return { feasible: false, x: new Float64Array(K), dist: Infinity, hullZero, u };
     }
-    let rsum = 0;
-    for (let i = 0; i < K; i++) rsum += refined[i]!;
-    if (rsum > 0) candidates.push(refined.map((v) => v / rsum));
-    return { feasible: true, x: refined, dist: Math.sqrt(Math.max(0, bilinear(g, refined, refined, K))) };
+    if (xsum > 0) candidates.push(x.map((v) => v / xsum));
+    let q = 0;
+    for (let a = 0; a < L; a++) for (let e = 0; e < L; e++) q += refined[a]! * C[a * L + e]! * refined[e]!;
+    return { feasible: true, x, dist: Math.sqrt(Math.max(0, q)), u: refined };
   };
 
-  // The level at which dist²(t) = r² if the active set of `p` stays active (NaN when it does not determine one).
+  // The level at which dist²(t) = r² if the active set of `p` stays active (NaN when it does not determine one):
+  // dist² = ĥ_Aᵀ Ĉ_AA⁺ ĥ_A with ĥ_a = t v_a - β_a, v_a = 1 / n_a, β_a = b_a / n_a.
   const newtonLevel = (p: Projection): number => {
     const A: number[] = [];
-    for (let i = 0; i < K; i++) if (p.x[i]! > 0) A.push(i);
+    for (let a = 0; a < L; a++) if (p.u[a]! > 0) A.push(a);
     const m = A.length;
     if (m === 0) return Number.NaN;
-    const GA = new Float64Array(m * m);
-    for (let a = 0; a < m; a++) for (let e = 0; e < m; e++) GA[a * m + e] = g[A[a]! * K + A[e]!]!;
-    const P = pseudoInverseSym(GA, m);
+    const CA = new Float64Array(m * m);
+    for (let a = 0; a < m; a++) for (let e = 0; e < m; e++) CA[a * m + e] = C[A[a]! * L + A[e]!]!;
+    const P = pseudoInverseSym(CA, m);
+    const v = A.map((a) => 1 / n[live[a]!]!);
+    const bt = A.map((a) => b[live[a]!]! / n[live[a]!]!);
     let alpha = 0;
     let beta = 0;
     let gamma = 0;
     for (let a = 0; a < m; a++) {
       for (let e = 0; e < m; e++) {
         const pae = P[a * m + e]!;
-        alpha += pae;
-        beta += pae * b[A[e]!]!;
-        gamma += b[A[a]!]! * pae * b[A[e]!]!;
+        alpha += v[a]! * pae * v[e]!;
+        beta += v[a]! * pae * bt[e]!;
+        gamma += bt[a]! * pae * bt[e]!;
       }
     }
     if (!(alpha > 0)) return Number.NaN;

@@ -47,10 +47,24 @@ export function gramScale(G: ArrayLike<number>, K: number): number {
   return s;
 }
 
-/** G / s (a copy). */
+/**
+ * Relative squared norm below which a gradient counts as zero: 1e-300 of the largest G_ii, i.e. a norm ratio of
+ * 1e-150. Below that G_ii is denormal or lost in rounding, so neither its length nor its direction is known.
+ */
+export const ZERO_GRADIENT = 1e-300;
+
+/** G / s (a copy), with the rows and columns of zero gradients (see {@link ZERO_GRADIENT}) set to exactly 0. */
 export function normalised(G: ArrayLike<number>, K: number, s: number): Float64Array {
   const out = new Float64Array(K * K);
   for (let e = 0; e < K * K; e++) out[e] = G[e]! / s;
+  for (let i = 0; i < K; i++) {
+    if (out[i * K + i]! < ZERO_GRADIENT) {
+      for (let j = 0; j < K; j++) {
+        out[i * K + j] = 0;
+        out[j * K + i] = 0;
+      }
+    }
+  }
   return out;
 }
 
