@@ -1,0 +1,7 @@
+/**
+ * @packageDocumentation
+ * GradDrop (gradient sign dropout) on the vector-level side of the cs-dfd aggregation contract, for float64 host
+ * vectors and TensorFlow.js gradient maps.
+ */
+export { type GradDrop, type GradDropOptions, gradDrop } from './graddrop.js';
+export { seededUniforms, type UniformSource } from './uniforms.js';
