@@ -169,7 +169,7 @@ async function tryWasm(opts: InitOptions): Promise<Attempt & { threads: number; 
     ok: true,
     threads,
     simd,
-    reason: `wasm: SIMD ${simd ? 'on' : 'off'}, ${threads} thread${threads === 1 ? '' : 's'}, ${kernels}`,
+    reason: `SIMD ${simd ? 'on' : 'off'}, ${threads} thread${threads === 1 ? '' : 's'}, ${kernels}`,
   };
 }
 
@@ -237,7 +237,7 @@ export async function initBackend(options: InitOptions = {}): Promise<BackendCho
     } else {
       const ok = await tf.setBackend('cpu');
       const reason = ok
-        ? 'cpu: pure-JS reference backend (slow: use it for tests, not training)'
+        ? 'pure-JS reference backend (slow: use it for tests, not training)'
         : 'the cpu backend failed to initialise';
       tried.push({ name, ok, reason });
       if (ok)
