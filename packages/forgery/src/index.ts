@@ -6,6 +6,7 @@
  * functions load without a native module.
  */
 export type { Rng } from '@cs-dfd/rng';
+export * from './artifacts.js';
 export * from './blur.js';
 export * from './color.js';
 export * from './errors.js';
