@@ -3,6 +3,9 @@ import sharp from 'sharp';
 import type { Camera } from './options.js';
 import { type Canvas, gaussianBlur, toUint8 } from './raster.js';
 
+/** 1 / σ of a sum of four uniform 16-bit integers. */
+const IRWIN_HALL_SCALE = 1 / Math.sqrt((4 * (65536 ** 2 - 1)) / 12);
+
 /**
  * An approximately standard normal deviate (Irwin–Hall): the centred sum of four uniforms, rescaled to unit variance. Sensor
  * noise needs no exact tails, and this is several times cheaper than the polar method.
@@ -12,7 +15,7 @@ export function fastNormal(rng: Rng): number {
   const a = rng.nextUint32();
   const b = rng.nextUint32();
   const sum = (a & 0xffff) + (a >>> 16) + (b & 0xffff) + (b >>> 16);
-  return (sum - 131070) * 2.6429753212218787e-5;
+  return (sum - 131070) * IRWIN_HALL_SCALE;
 }
 
 /**
@@ -31,7 +34,7 @@ export function noiseStream(rng: Rng): () => number {
     s ^= s >>> 17;
     s ^= s << 5;
     const b = s >>> 0;
-    return ((a & 0xffff) + (a >>> 16) + (b & 0xffff) + (b >>> 16) - 131070) * 2.6429753212218787e-5;
+    return ((a & 0xffff) + (a >>> 16) + (b & 0xffff) + (b >>> 16) - 131070) * IRWIN_HALL_SCALE;
   };
 }
 

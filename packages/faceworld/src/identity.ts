@@ -69,7 +69,12 @@ export function noiseTable(rng: Rng, size = 1024): Float32Array {
 
 function sampleShapeParams(rng: Rng): ShapeParams {
   const jitter = new Float64Array(68 * 2);
-  for (let i = 0; i < jitter.length; i++) jitter[i] = rng.normal(0, 0.008);
+  for (let i = 0; i < 68; i++) {
+    // Outline, brows and nose vary freely; lids and lips only slightly, so that they never cross.
+    const sd = i >= 36 && i < 48 ? 0 : i >= 48 ? (i >= 60 ? 0 : 0.003) : 0.008;
+    jitter[2 * i] = rng.normal(0, sd);
+    jitter[2 * i + 1] = rng.normal(0, sd);
+  }
   return {
     width: rng.uniform(0.9, 1.06),
     jawLength: rng.uniform(0.9, 1.1),

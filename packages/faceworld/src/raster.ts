@@ -176,7 +176,8 @@ const shaded = new Float32Array(3);
 
 /**
  * Composites a colour over the canvas through the coverage, with opacity `alpha`. `labels`, when given, takes
- * `label` wherever the layer covers at least half the pixel.
+ * `label` wherever the layer covers at least `labelAt` of the pixel (default half; thin features such as a
+ * closing eye use less so that they stay in the label map).
  */
 export function composite(
   canvas: Canvas,
@@ -185,6 +186,7 @@ export function composite(
   alpha = 1,
   labels?: Uint8Array,
   label = 0,
+  labelAt = 0.5,
 ): void {
   const W = canvas.width;
   const d = canvas.data;
@@ -212,7 +214,7 @@ export function composite(
       d[o] = d[o]! + (r - d[o]!) * a;
       d[o + 1] = d[o + 1]! + (g - d[o + 1]!) * a;
       d[o + 2] = d[o + 2]! + (b - d[o + 2]!) * a;
-      if (labels && c[i]! >= 0.5) labels[i] = label;
+      if (labels && c[i]! >= labelAt) labels[i] = label;
     }
   }
 }

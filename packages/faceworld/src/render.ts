@@ -370,7 +370,7 @@ export function drawScene(identity: Identity, video: VideoParams, state: FrameSt
     const eyePts = subset(xy, range(first, first + 6));
     const [ex, ey] = mean(xy, range(first, first + 6));
     fillPolygon(clip, eyePts);
-    composite(canvas, clip, lit([238, 232, 226]), 1, labels, Region.eye);
+    composite(canvas, clip, lit([238, 232, 226]), 1, labels, Region.eye, 0.2);
     const ix = ex + state.gaze[0] * sc;
     const iy = ey + state.gaze[1] * sc;
     for (const [r, col] of [
@@ -416,7 +416,7 @@ export function drawScene(identity: Identity, video: VideoParams, state: FrameSt
 
   // Lips and the mouth opening (teeth along the upper inner lip when it is open).
   fillPolygon(cov, subset(xy, range(48, 60)));
-  composite(canvas, cov, lit(identity.lip), 1, labels, Region.lips);
+  composite(canvas, cov, lit(identity.lip), 1, labels, Region.lips, 0.3);
   const inner = subset(xy, range(60, 68));
   fillPolygon(clip, inner);
   composite(canvas, clip, lit([70, 28, 32]), 1, labels, Region.mouth);

@@ -225,7 +225,7 @@ export class Faceworld {
     const norm = Math.hypot(...offset) || 1;
     const cueOffset = offset.map((c) => (c / norm) * 16 * o.sharedCue) as [number, number, number];
     const sourceFinish = (g: Canvas): void => {
-      if (o.opposingTrace > 0) boostHighFrequency(g, 1.4 * o.opposingTrace, 5 * o.opposingTrace, fx);
+      if (o.opposingTrace > 0) boostHighFrequency(g, 2 * o.opposingTrace, 8 * o.opposingTrace, fx);
     };
     const zeros: Float32Array = new Float32Array(size * size);
 
