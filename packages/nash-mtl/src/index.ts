@@ -1,0 +1,7 @@
+/**
+ * @packageDocumentation
+ * Nash-MTL on the cs-dfd aggregation contract: the Nash bargaining weights α_i (Gα)_i = 1, solved exactly from
+ * the Gram matrix.
+ */
+export { type BargainingSolution, minNormOnSimplex, solveBargaining } from './bargaining.js';
+export { type NashMtlOptions, type NashMtlWeighting, nashMtl } from './nash-mtl.js';
