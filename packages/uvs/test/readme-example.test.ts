@@ -29,6 +29,6 @@ it('README example: two sources on the cpu backend', async () => {
   expect(Math.abs(weightsLine[0]! - l1 / 1.5)).toBeLessThan(1e-12);
   expect(Math.abs(weightsLine[1]! - 0.5 / 1.5)).toBeLessThan(1e-12);
   const [primal, dual, radius] = [logs[2]![1], logs[2]![3], logs[2]![5]] as number[];
-  expect(Math.abs(primal - dual)).toBeLessThan(1e-9);
+  expect(Math.abs(primal! - dual!)).toBeLessThan(1e-9);
   expect(radius).toBeCloseTo(0.5, 9);
 });
