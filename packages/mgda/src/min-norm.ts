@@ -52,7 +52,7 @@ export function minNormActiveSet(G: Float64Array, K: number): MinNormSolution {
   for (let i = 0; i < K; i++) total += x[i]!;
   // Σ x⋆ = 1/(1 + q⋆) ≥ 1/2 at the optimum; the guard only keeps a failed solve finite.
   const weights = total > 0 ? x.map((v) => v / total) : new Float64Array(K).fill(1 / K);
-  return { weights: polishOnSupport(G, K, weights), iterations: 1 };
+  return { weights: polishOnSupport(Gs, K, weights), iterations: 1 };
 }
 
 /**

@@ -2,7 +2,7 @@ import { gramOfRows } from '@cs-dfd/gramian';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dualProj, projectToDualCone, upgrad } from '../src/index.js';
-import { gramCases, gramTimes, maxDiag } from './gram-cases.js';
+import { gramCases, maxDiag } from './gram-cases.js';
 
 const J = [
   [-4, 1, 1],
