@@ -60,7 +60,7 @@ function addInside(
       const k = (y * w + x) * 3;
       for (let c = 0; c < 3; c++) {
         const v = Math.round(src[k + c]! + d);
-        out[k + c] = v < 0 ? 0 : v > 255 ? 255 : v;
+        out[k + c] = v < 0 ? 0 : Math.min(v, 255);
       }
     }
   }

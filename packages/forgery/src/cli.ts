@@ -29,7 +29,7 @@ program
   .option('--input <dir>', 'use faces from DIR (images with <name>.json landmarks) instead of synthetic ones')
   .option(
     '--artifacts',
-    'add checkerboard, spectral-peak and double-JPEG columns (inside the blend mask)',
+    'add checkerboard, spectral-peak, double-JPEG (inside the blend mask) and blended face swap columns',
     false,
   )
   .action(

@@ -17,6 +17,7 @@ export * from './morphology.js';
 export * from './polygon.js';
 export * from './resize.js';
 export * from './sbi.js';
+export * from './swap.js';
 export * from './synthetic.js';
 export type * from './types.js';
 export * from './validate.js';

@@ -12,6 +12,7 @@ import { ForgeryError } from './errors.js';
 import { imageGrid } from './grid.js';
 import { decodeImage, doubleJpeg, maskToRgb, sampleDoubleJpegParams } from './io.js';
 import { selfBlend } from './sbi.js';
+import { blendedFaceSwap, type IdentifiedFace } from './swap.js';
 import { syntheticFace } from './synthetic.js';
 import type { Face, Landmarks, RgbImage } from './types.js';
 import { validateLandmarks } from './validate.js';
@@ -26,7 +27,10 @@ export interface PreviewOptions {
   size?: number;
   /** Faces to use instead of synthetic ones (cycled when fewer than `n`). */
   faces?: readonly Face[];
-  /** Add checkerboard, spectral-peak and double-JPEG columns, each inside the SBI blend mask. Default false. */
+  /**
+   * Add checkerboard, spectral-peak and double-JPEG columns (each inside the SBI blend mask) and a blended face
+   * swap column (source drawn from the other faces). Default false.
+   */
   artifacts?: boolean;
 }
 
@@ -35,9 +39,14 @@ export async function previewGrid(options: PreviewOptions = {}): Promise<RgbImag
   const { n = 6, seed = 0, size = 256, faces, artifacts = false } = options;
   const rng = new Rng(seed);
   const rows: RgbImage[][] = [];
+  const given = faces && faces.length > 0 ? faces : null;
+  // Every face is its own identity; the swap draws its source from the others.
+  const all: IdentifiedFace[] = Array.from({ length: given ? given.length : n }, (_, i) => ({
+    ...(given ? given[i]! : syntheticFace(seed * 1000 + i, { size })),
+    identity: i,
+  }));
   for (let i = 0; i < n; i++) {
-    const face =
-      faces && faces.length > 0 ? faces[i % faces.length]! : syntheticFace(seed * 1000 + i, { size });
+    const face = all[i % all.length]!;
     const sbi = selfBlend(face.image, face.landmarks, rng);
     const row = [sbi.target, maskToRgb(sbi.mask), sbi.fake];
     if (artifacts) {
@@ -51,6 +60,7 @@ export async function previewGrid(options: PreviewOptions = {}): Promise<RgbImag
         ),
       );
       row.push(await doubleJpeg(image, sbi.mask, sampleDoubleJpegParams(rng, { quality1: [10, 20] })));
+      if (all.length > 1) row.push(blendedFaceSwap(face, all, rng).fake);
     }
     rows.push(row);
   }
