@@ -166,11 +166,7 @@ export function solveGeneral(
     f[L] = 1;
     const raw = nnls(E, f, L + 1, L);
     let hu = 0;
-    let usum = 0;
-    for (let a = 0; a < L; a++) {
-      hu += (hh[a]! / habs) * raw[a]!;
-      usum += raw[a]!;
-    }
+    for (let a = 0; a < L; a++) hu += (hh[a]! / habs) * raw[a]!;
     const rho = 1 - hu; // = squared NNLS residual; 0 exactly when P_t is empty
     const u = new Float64Array(L);
     let scaledSum = 0;
