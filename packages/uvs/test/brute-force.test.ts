@@ -52,7 +52,9 @@ describe('independent brute force in R² (K = 2..4, any configuration, degenerat
         const primal = Math.min(...rows.map((g) => dot(g, d)));
         const brute = bruteForcePrimal(rows, c);
         // the grid can only under-estimate the maximum, by about r ||g|| (2π / N)
-        expect(primal).toBeGreaterThanOrEqual(brute - 1e-8 * unit * unit);
+        // 1e-7: near-degenerate inputs (0 within rounding of the hull, c within ~1e-8 of 1) are only resolved to
+        // the certificate's sqrt(eps)-level resolution (README, "Numerical resolution")
+        expect(primal).toBeGreaterThanOrEqual(brute - 1e-7 * unit * unit);
         expect(primal).toBeLessThanOrEqual(brute + 2e-3 * r * unit + 1e-12);
       }),
       { numRuns: 60 },
