@@ -36,8 +36,10 @@ describe('nashMtl: K = 2 solved by hand', () => {
           const c = G[1]! / (n0 * n1);
           fc.pre(1 + c > 1e-6);
           const w = nashMtl().weights(G, 2);
-          expect(w[0]! * n0 * Math.sqrt(1 + c)).toBeCloseTo(1, 11);
-          expect(w[1]! * n1 * Math.sqrt(1 + c)).toBeCloseTo(1, 11);
+          // conditioning: the cosine's rounding (~1e-16) is amplified by 1/(1 + c)
+          const tol = 1e-12 + 1e-14 / (1 + c);
+          expect(Math.abs(w[0]! * n0 * Math.sqrt(1 + c) - 1)).toBeLessThanOrEqual(tol);
+          expect(Math.abs(w[1]! * n1 * Math.sqrt(1 + c) - 1)).toBeLessThanOrEqual(tol);
         },
       ),
       { numRuns: 300 },
