@@ -60,23 +60,26 @@ export function solveTwo(G: ArrayLike<number>, c: number): UvsSolution {
     for (const s of candidates) if (F(s) < F(t)) t = s;
   }
   const dualWeights = Float64Array.of(t, 1 - t);
-  // At a vertex the norm is sqrt(G_ii), exact; inside the segment it comes out of a cancellation and is
-  // meaningful only above DEGENERATE_NORM.
+  // At a vertex the norm is sqrt(G_ii), exact; inside the segment it comes out of a cancellation. Either way a norm
+  // below DEGENERATE_NORM may stand for a hull point with g_w = 0 that rounding put a hair away (t rounded onto a
+  // tiny vertex, or a cancelled interior norm), so the no-conflict projection is tried too and the better feasible
+  // primal point wins.
   const gwNorm = t === 0 ? Math.sqrt(g22) : t === 1 ? Math.sqrt(g11) : Math.sqrt(normSq(t));
-  if (gwNorm === 0 || (t > 0 && t < 1 && gwNorm <= DEGENERATE_NORM)) {
+  const regular =
+    gwNorm > 0 ? Float64Array.of(0.5 + (r / gwNorm) * t, 0.5 + (r / gwNorm) * (1 - t)) : undefined;
+  if (gwNorm <= DEGENERATE_NORM) {
     const lambda = projectTwo(g11, g22, b1, b2);
     const moved = Math.sqrt(Math.max(0, quad(g11, g12, g22, lambda[0]! - 0.5, lambda[1]! - 0.5)));
-    // The projection is the answer only if it lies in the ball (it always does when 0 is truly in the hull).
-    if (moved <= r * (1 + 1e-9)) return { lambda, dualWeights, degenerate: true, iterations: 0 };
+    // The projection is a candidate only inside the ball (it always is when 0 is truly in the hull).
+    if (moved <= r * (1 + 1e-9)) {
+      const worst = (l: Float64Array) => Math.min(g11 * l[0]! + g12 * l[1]!, g12 * l[0]! + g22 * l[1]!);
+      if (regular === undefined || worst(lambda) >= worst(regular)) {
+        return { lambda, dualWeights, degenerate: true, iterations: 0 };
+      }
+    }
   }
-  if (gwNorm === 0) return meanSolution(G, 2, true);
-  const step = r / gwNorm;
-  return {
-    lambda: Float64Array.of(0.5 + step * t, 0.5 + step * (1 - t)),
-    dualWeights,
-    degenerate: false,
-    iterations: 0,
-  };
+  if (regular === undefined) return meanSolution(G, 2, true);
+  return { lambda: regular, dualWeights, degenerate: false, iterations: 0 };
 }
 
 const quad = (g11: number, g12: number, g22: number, x: number, y: number) =>

@@ -48,7 +48,8 @@ describe('independent brute force in R² (K = 2..4, any configuration, degenerat
         const g0 = meanRow(rows);
         const r = c * norm(g0);
         const unit = Math.max(...rows.map(norm));
-        expect(norm(d.map((v, p) => v - g0[p]!))).toBeLessThanOrEqual(r * (1 + 1e-9) + 1e-12);
+        // 1e-7: G-space rounding, amplified where two gradients are nearly antiparallel
+        expect(norm(d.map((v, p) => v - g0[p]!))).toBeLessThanOrEqual(r * (1 + 1e-7) + 1e-12);
         const primal = Math.min(...rows.map((g) => dot(g, d)));
         const brute = bruteForcePrimal(rows, c);
         // the grid can only under-estimate the maximum, by about r ||g|| (2π / N)
