@@ -1,7 +1,7 @@
 import { mean } from '@cs-dfd/gramian';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HostAdam, PARETO_X2, runToy, toy } from '../src/index.js';
+import { HostAdam, methodsByName, PARETO_X2, runToy, toy } from '../src/index.js';
 
 describe('toy problem', () => {
   it('gradients equal central finite differences of the losses (away from the kinks)', () => {
@@ -63,5 +63,38 @@ describe('toy protocol with the mean gradient (plain joint training)', () => {
     const r = runToy(mean(), [-8.5, -5]);
     expect(r.end[1]).toBeCloseTo(PARETO_X2, 2);
     expect(Math.abs(r.end[0])).toBeLessThan(0.05);
+  });
+});
+
+describe('toy protocol: where the methods end (DESIGN §5)', () => {
+  const cagradStarts = [
+    [-8.5, 7.5],
+    [-8.5, -5],
+    [9, 9],
+  ] as const;
+  const ends = (name: string) => {
+    const entry = methodsByName([name])[0]!;
+    return cagradStarts.map((s) => runToy(entry.make(), s).end);
+  };
+
+  it('MGDA and PCGrad end on the Pareto front, spread along it', () => {
+    for (const name of ['mgda', 'pcgrad']) {
+      const e = ends(name);
+      for (const [x1, x2] of e) {
+        expect(Math.abs(x2 - PARETO_X2)).toBeLessThan(0.1);
+        expect(Math.abs(x1)).toBeLessThanOrEqual(7.05);
+      }
+      // different starts reach different Pareto points (not all the same compromise)
+      expect(Math.max(...e.map((p) => p[0])) - Math.min(...e.map((p) => p[0]))).toBeGreaterThan(3);
+    }
+  });
+
+  it('UVS and CAGrad with c = 0.5 end at the minimiser of the average loss from every start', () => {
+    for (const name of ['uvs', 'cagrad']) {
+      for (const [x1, x2] of ends(name)) {
+        expect(Math.abs(x1)).toBeLessThan(0.05);
+        expect(Math.abs(x2 - PARETO_X2)).toBeLessThan(0.02);
+      }
+    }
   });
 });

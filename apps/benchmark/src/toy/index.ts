@@ -24,7 +24,7 @@ export async function toyProtocol(options: ToyProtocolOptions): Promise<{ runs: 
   const runs: ToyRun[] = [];
   for (const entry of methodsByName(options.methods)) {
     for (const start of STARTS) {
-      const run = runToy(entry.make(), start, options);
+      const run = runToy(entry.make(), start, { ...options, label: entry.name });
       runs.push(run);
       options.onRun?.(run);
     }

@@ -10,6 +10,8 @@ export interface ToyRunOptions {
   lr?: number;
   /** Keep every n-th point of the trajectory (default 250). */
   recordEvery?: number;
+  /** Name to report (default: the aggregator's own name). */
+  label?: string;
 }
 
 /** Where a method went from one start. */
@@ -46,5 +48,11 @@ export function runToy(
     if (s % every === 0 || s === steps) trajectory.push([x[0]!, x[1]!]);
   }
   const { losses } = toy(x[0]!, x[1]!);
-  return { method: method.name, start: [start[0], start[1]], end: [x[0]!, x[1]!], losses, trajectory };
+  return {
+    method: options.label ?? method.name,
+    start: [start[0], start[1]],
+    end: [x[0]!, x[1]!],
+    losses,
+    trajectory,
+  };
 }
