@@ -1,6 +1,9 @@
 #!/usr/bin/env node
+import { writeFileAtomic } from '@cs-dfd/plots';
 import { Command, InvalidArgumentError } from 'commander';
 import { METHODS } from './methods.js';
+import { aggregateSuite } from './perf/aggregate.js';
+import { fmt, markdownTable } from './table.js';
 import { toyProtocol } from './toy/index.js';
 
 const positiveInt = (v: string): number => {
@@ -51,5 +54,50 @@ program
     if (opts.json) process.stdout.write(`wrote ${opts.json}\n`);
     if (opts.png) process.stdout.write(`wrote ${opts.png}\n`);
   });
+
+program
+  .command('aggregate')
+  .description('aggregation throughput: build G, solve for the weights, combine, for K tasks of P parameters')
+  .option('--ks <list>', 'numbers of tasks', (v) => list(v).map(Number), [2, 4, 8])
+  .option('--ps <list>', 'parameter counts', (v) => list(v).map(Number), [1e5, 1e6, 1e7])
+  .option('--method <name>', 'Gram-space aggregator to time', 'uvs')
+  .option('--repeats <n>', 'timed repeats per cell (after one warm-up)', positiveInt, 5)
+  .option('--backend <name>', 'force a backend (node-gpu, node, wasm, cpu); default: the best available')
+  .option('--json <file>', 'write {"machine", "rows": [...]} here')
+  .action(
+    async (opts: {
+      ks: number[];
+      ps: number[];
+      method: string;
+      repeats: number;
+      backend?: string;
+      json?: string;
+    }) => {
+      const { machine, rows } = await aggregateSuite({
+        Ks: opts.ks,
+        Ps: opts.ps,
+        method: opts.method,
+        repeats: opts.repeats,
+        ...(opts.backend === undefined ? {} : { backend: opts.backend }),
+        log: (l) => process.stderr.write(`${l}\n`),
+      });
+      process.stdout.write(`${machine}\n\n`);
+      process.stdout.write(
+        `${markdownTable(
+          ['K', 'P', 'G (ms)', 'weights (ms)', 'combine (ms)', 'total (ms)', 'M params/s'],
+          rows.map((r) => [
+            String(r.K),
+            r.P.toExponential(0),
+            fmt(r.gram_ms, 2),
+            fmt(r.weights_ms, 3),
+            fmt(r.combine_ms, 2),
+            fmt(r.total_ms, 2),
+            fmt(r.mparams_per_s, 0),
+          ]),
+        )}\n`,
+      );
+      if (opts.json) await writeFileAtomic(opts.json, `${JSON.stringify({ machine, rows }, null, 2)}\n`);
+    },
+  );
 
 await program.parseAsync();
