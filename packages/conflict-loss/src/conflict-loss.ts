@@ -44,13 +44,13 @@ export interface ConflictLossOptions {
   rho?: Rho;
 }
 
-/** L_cd and what it was computed from. The caller owns the tensors. */
-export interface ConflictLossValue {
+/** L_cd and what it was computed from. The caller owns the tensors. (A type, so `tf.tidy` can return it.) */
+export type ConflictLossValue = {
   /** L_cd. */
   loss: tf.Scalar;
   /** K×K cosines of the per-source head gradients (0 in the rows of a zero gradient). */
   cosines: tf.Tensor2D;
-}
+};
 
 /** Resolved options; throws `invalid-option` naming the field. */
 export function resolveOptions(

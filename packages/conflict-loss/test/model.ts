@@ -40,7 +40,7 @@ export function tinyModel(seed: number, dims = { input: 4, hidden: 6, P: 3 }): T
     variables: [W1, b1],
     apply: (x) => tf.tidy(() => tf.tanh(tf.add(tf.matMul(x as tf.Tensor2D, W1), b1))),
   };
-  const { Wp, bp, v, b } = head.vars as Record<string, tf.Variable>;
+  const { Wp, bp, v, b } = head.vars as unknown as Record<string, tf.Variable>;
   const variables = [W1, b1, Wp!, bp!, v!, b!];
   return { backbone, head, variables, dispose: () => tf.dispose(variables) };
 }
