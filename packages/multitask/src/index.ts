@@ -35,3 +35,4 @@ export {
   featureTaskGradient,
   type TaskGradient,
 } from './task-gradient.js';
+export * from './workers/index.js';
