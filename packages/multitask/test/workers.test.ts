@@ -11,6 +11,7 @@ import {
   type TaskGradient,
   TaskWorkerPool,
   WorkerPoolError,
+  workerExecArgv,
 } from '../src/index.js';
 // @ts-expect-error: plain JavaScript replica module (workers import it as is), no declaration file
 import { createReplica } from './workers-model.mjs';
@@ -247,5 +248,22 @@ describe('TaskWorkerPool', () => {
     // terminate() ends a worker with exit code 1; both 'exit' events must have fired for close() to resolve.
     expect(await pending).toEqual([1, 1]);
     disposeModel(m);
+  });
+});
+
+describe('workerExecArgv', () => {
+  it('keeps ordinary flags and drops the ones that break a worker, with their values', () => {
+    expect(
+      workerExecArgv([
+        '--expose-gc',
+        '--conditions',
+        '@cs-dfd/source',
+        '-C=development',
+        '--input-type=module',
+        '-e',
+        'console.log(1)',
+        '--max-old-space-size=4096',
+      ]),
+    ).toEqual(['--expose-gc', '--max-old-space-size=4096']);
   });
 });

@@ -38,6 +38,8 @@ export interface WorkerPoolOptions {
   mainThread?: boolean;
   /** The compiled worker entry. Default: `worker-main.js` of this package's build. */
   workerScript?: URL;
+  /** Node flags of the workers. Default: the process's, less the ones that break a worker ({@link workerExecArgv}). */
+  execArgv?: readonly string[];
 }
 
 /** Where a task runs: `'main'` or a worker's index. */
@@ -70,17 +72,21 @@ function moduleHref(module: string | URL): string {
   );
 }
 
+/** Flags (with their value) that make no sense in a worker or break it. */
+const DROPPED_FLAGS = new Set(['--conditions', '-C', '--input-type', '--eval', '-e', '--print', '-p']);
+
 /**
- * The parent's Node flags minus `--conditions`: a test runner's source conditions would make the worker resolve
- * workspace packages to TypeScript files that Node cannot load.
+ * The parent's Node flags without {@link DROPPED_FLAGS}: a test runner's `--conditions` would make the worker
+ * resolve workspace packages to TypeScript files that Node cannot load, and `--input-type` (from `node -e`) makes
+ * a worker started from a file fail.
  */
-function workerExecArgv(): string[] {
+export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
   const out: string[] = [];
-  const argv = process.execArgv;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--conditions' || a === '-C') i++;
-    else if (!a.startsWith('--conditions=')) out.push(a);
+    const flag = a.split('=', 1)[0]!;
+    if (!DROPPED_FLAGS.has(flag)) out.push(a);
+    else if (!a.includes('=')) i++; // the flag's value is the next item
   }
   return out;
 }
@@ -204,7 +210,7 @@ export class TaskWorkerPool {
     );
     const parameters = new SharedArrayBuffer(4 * layout.parameters);
     const gradients = layout.tasks.map((t) => new SharedArrayBuffer(4 * (layout.shared.size + t.size)));
-    const execArgv = workerExecArgv();
+    const execArgv = [...(options.execArgv ?? workerExecArgv())];
     const workers: Worker[] = [];
     const exits: Promise<number>[] = [];
     const ready: Array<Promise<Extract<WorkerReply, { type: 'ready' }>>> = [];
