@@ -15,6 +15,8 @@ export interface StepModelOptions {
   backend: 'wasm' | 'cpu';
   /** Source names, one task each. */
   sources: readonly string[];
+  /** Input height and width, a multiple of 8. Default 64 (§12); the tests use a smaller one. */
+  size?: number;
 }
 
 /** Worker set-up: the backend with the wasm training kernels (their absence is what the stock row shows). */
@@ -29,13 +31,18 @@ export function createReplica(options: StepModelOptions): Replica {
   const w1 = init([3, 3, 3, 16], 27, 1);
   const w2 = init([3, 3, 16, 32], 144, 2);
   const w3 = init([3, 3, 32, 64], 288, 3);
-  const wd = init([4096, 1], 4096, 4);
+  const size = options.size ?? 64;
+  if (!Number.isInteger(size / 8) || size <= 0) {
+    throw new Error(`step model: size must be a positive multiple of 8, got ${size}`);
+  }
+  const flat = (size / 8) ** 2 * 64;
+  const wd = init([flat, 1], flat, 4);
   const bd = tf.variable(tf.zeros([1]));
   const logits = (x: tf.Tensor4D): tf.Tensor => {
     let h = tf.maxPool(tf.relu(tf.conv2d(x, w1 as tf.Tensor4D, 1, 'same')), 2, 2, 'valid');
     h = tf.maxPool(tf.relu(tf.conv2d(h, w2 as tf.Tensor4D, 1, 'same')), 2, 2, 'valid');
     h = tf.maxPool(tf.relu(tf.conv2d(h, w3 as tf.Tensor4D, 1, 'same')), 2, 2, 'valid');
-    return tf.add(tf.matMul(tf.reshape(h, [x.shape[0], 4096]), wd), bd);
+    return tf.add(tf.matMul(tf.reshape(h, [x.shape[0], flat]), wd), bd);
   };
   return {
     shared: [w1, w2, w3, wd, bd],
