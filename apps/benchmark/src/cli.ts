@@ -3,6 +3,7 @@ import { writeFileAtomic } from '@cs-dfd/plots';
 import { Command, InvalidArgumentError } from 'commander';
 import { METHODS } from './methods.js';
 import { aggregateSuite } from './perf/aggregate.js';
+import { stepSuite } from './perf/step.js';
 import { fmt, markdownTable } from './table.js';
 import { toyProtocol } from './toy/index.js';
 
@@ -99,5 +100,68 @@ program
       if (opts.json) await writeFileAtomic(opts.json, `${JSON.stringify({ machine, rows }, null, 2)}\n`);
     },
   );
+
+const nonNegativeInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected an integer >= 0, got "${v}"`);
+  return n;
+};
+
+program
+  .command('step')
+  .description(
+    'one training step of the DESIGN §12 CNN (32x64x64x3 as 2 sources x 16): stock wasm, fixed wasm on the main thread, on 2 workers, on main + 1 worker, and cpu',
+  )
+  .option('--steps <n>', 'timed steps per wasm configuration (after 2 warm-ups)', positiveInt, 100)
+  .option(
+    '--cpu-steps <n>',
+    'timed steps on the cpu backend (about 90 s each here); 0 skips the row',
+    nonNegativeInt,
+    1,
+  )
+  .option('--method <name>', 'aggregator of the per-source gradients', 'uvs')
+  .option(
+    '--json <file>',
+    'write {"machine", "rows": [{backend, workers, ms_median, ms_min, ms_max, ...}]} here',
+  )
+  .action(async (opts: { steps: number; cpuSteps: number; method: string; json?: string }) => {
+    const { machine, rows } = await stepSuite({
+      steps: opts.steps,
+      cpuSteps: opts.cpuSteps,
+      method: opts.method,
+      log: (l) => process.stderr.write(`${l}\n`),
+    });
+    const ms = (v: number | null) => (v === null ? '-' : fmt(v, 1));
+    process.stdout.write(
+      `${markdownTable(
+        [
+          'backend',
+          'workers',
+          'placement',
+          'steps',
+          'median (ms)',
+          'min (ms)',
+          'max (ms)',
+          'tensor growth',
+          'error',
+        ],
+        rows.map((r) => [
+          r.backend,
+          String(r.workers),
+          r.placement,
+          String(r.steps),
+          ms(r.ms_median),
+          ms(r.ms_min),
+          ms(r.ms_max),
+          r.tensor_growth === null ? '-' : String(r.tensor_growth),
+          r.error ?? '',
+        ]),
+      )}\n`,
+    );
+    process.stdout.write(
+      `load average ${machine.load_start.map((l) => l.toFixed(2)).join('/')} at the start, ${machine.load_end.map((l) => l.toFixed(2)).join('/')} at the end (${machine.note})\n`,
+    );
+    if (opts.json) await writeFileAtomic(opts.json, `${JSON.stringify({ machine, rows }, null, 2)}\n`);
+  });
 
 await program.parseAsync();
