@@ -58,7 +58,7 @@ export function overlayDigits(
       const rx = cx - RIGHT_OFFSET;
       const b =
         ry >= 0 && rx >= 0 && ry < MNIST_SIDE && rx < MNIST_SIDE ? images[r + ry * MNIST_SIDE + rx]! : 0;
-      out[offset + y * MNIST_SIDE + x] = a > b ? a : b;
+      out[offset + y * MNIST_SIDE + x] = Math.max(a, b);
     }
   }
 }

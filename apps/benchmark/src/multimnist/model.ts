@@ -20,9 +20,10 @@ function heUniform(shape: number[], fanIn: number, rng: Rng): tf.Variable {
   const a = Math.sqrt(6 / fanIn);
   const size = shape.reduce((p, q) => p * q, 1);
   const values = Float32Array.from({ length: size }, () => rng.uniform(-a, a));
-  return tf.variable(tf.tensor(values, shape, 'float32'));
+  // tidy frees the initial tensor; the variable holds its own reference to the data and survives the tidy.
+  return tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32')));
 }
-const zeros = (n: number): tf.Variable => tf.variable(tf.zeros([n]));
+const zeros = (n: number): tf.Variable => tf.tidy(() => tf.variable(tf.zeros([n])));
 
 /**
  * The MultiLeNet of Sener & Koltun 2018 without dropout: trunk conv 5×5×10 → max-pool 2 → ReLU → conv 5×5×20 →
