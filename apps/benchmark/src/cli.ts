@@ -2,6 +2,7 @@
 import { writeFileAtomic } from '@cs-dfd/plots';
 import { Command, InvalidArgumentError } from 'commander';
 import { METHODS } from './methods.js';
+import { addMultiMnistCommand } from './multimnist/command.js';
 import { aggregateSuite } from './perf/aggregate.js';
 import { stepSuite } from './perf/step.js';
 import { fmt, markdownTable } from './table.js';
@@ -163,5 +164,7 @@ program
     );
     if (opts.json) await writeFileAtomic(opts.json, `${JSON.stringify({ machine, rows }, null, 2)}\n`);
   });
+
+addMultiMnistCommand(program);
 
 await program.parseAsync();

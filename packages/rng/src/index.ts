@@ -128,7 +128,7 @@ export class Rng {
 
   /** An independent generator derived from this one's stream (for workers or sub-tasks). */
   fork(): Rng {
-    return new Rng([this.nextUint32(), this.nextUint32(), this.nextUint32(), this.nextUint32() | 1]);
+    return new Rng([this.nextUint32(), this.nextUint32(), this.nextUint32(), (this.nextUint32() | 1) >>> 0]);
   }
 
   /** The current state; `new Rng(state)` continues the same stream. A cached normal deviate is dropped. */

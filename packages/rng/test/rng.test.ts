@@ -61,6 +61,19 @@ describe('Rng', () => {
     );
   });
 
+  it('fork works from any state and gives a stream that differs from the parent', () => {
+    fc.assert(
+      fc.property(fc.integer(), (seed) => {
+        const parent = new Rng(seed);
+        const child = parent.fork();
+        const a = Array.from({ length: 8 }, () => parent.nextUint32());
+        const b = Array.from({ length: 8 }, () => child.nextUint32());
+        expect(b).not.toEqual(a);
+        expect(child.state().every((x) => x >= 0 && x < 2 ** 32)).toBe(true);
+      }),
+    );
+  });
+
   it('rejects bad seeds, states and ranges', () => {
     expect(() => new Rng(Number.NaN)).toThrow(/seed/);
     expect(() => new Rng([1, 2, 3] as unknown as [number, number, number, number])).toThrow(/four uint32/);
