@@ -4,10 +4,19 @@
  */
 import type { Rng } from '@cs-dfd/rng';
 import { convolveSeparable, gaussianKernel } from './blur.js';
-import { brightnessContrast, downUp, hsvShift, rgbShift, sharpen } from './color.js';
 import { ForgeryError } from './errors.js';
 import { type HullVariant, type RandomHullOptions, randomHullMask } from './masks.js';
-import { erode } from './morphology.js';
+import {
+  bilinearRgbRect,
+  type ColourMap,
+  colourRect,
+  erodeBinary,
+  gainLut,
+  linearTaps,
+  type Rect,
+  sharpenRect,
+  shiftLut,
+} from './raster.js';
 import { resizeMaskBilinear } from './resize.js';
 import type { Landmarks, Mask, RgbImage } from './types.js';
 import { checkInterval, checkRange, validateImage, validateLandmarks, validateMask } from './validate.js';
@@ -16,7 +25,7 @@ import {
   elasticField,
   invertAffine,
   maskBounds,
-  sampleRgb,
+  type sampleRgb,
   scaleTranslate,
   warpMaskElastic,
   warpRgb,
@@ -124,14 +133,73 @@ export function sampleSourceTargetParams(rng: Rng, options: SourceTargetOptions 
   return { transformed, rgbShift: shift, hsv, brightnessContrast: bc, frequency };
 }
 
+/** The colour part of {@link SourceTargetParams} as one per-pixel map, or null when it is the identity. */
+function colourMap(params: SourceTargetParams): ColourMap | null {
+  const pre = params.rgbShift
+    ? ([shiftLut(params.rgbShift[0]), shiftLut(params.rgbShift[1]), shiftLut(params.rgbShift[2])] as const)
+    : null;
+  // hsvShift returns an all-zero shift unchanged, so that is the identity here too.
+  const hsv =
+    params.hsv && (params.hsv[0] !== 0 || params.hsv[1] !== 0 || params.hsv[2] !== 0)
+      ? ([params.hsv[0], params.hsv[1] / 255, params.hsv[2]] as const)
+      : null;
+  const bc = params.brightnessContrast ? gainLut(...params.brightnessContrast) : null;
+  const post = bc ? ([bc, bc, bc] as const) : null;
+  return pre || hsv || post ? { pre, hsv, post } : null;
+}
+
+/** Per-thread scratch buffers, grown on demand: the colour-jittered pixels and the transformed source region. */
+const scratch = { colour: new Uint8Array(0), source: new Uint8Array(0) };
+function scratchOf(name: keyof typeof scratch, length: number): Uint8Array {
+  if (scratch[name].length < length) scratch[name] = new Uint8Array(length);
+  return scratch[name];
+}
+
+/**
+ * Writes the transform of {@link SourceTargetParams} into `out` on `rect` only (other pixels untouched). Colour
+ * jitter is per pixel, the sharpen reads one pixel around and the resample reads the downscaled grid, so only
+ * those pixels are colour-jittered; the values on `rect` are those of the whole-image transform, bit for bit.
+ */
+function transformRect(image: RgbImage, params: SourceTargetParams, rect: Rect, out: Uint8Array): void {
+  const { width: w, height: h, data } = image;
+  const map = colourMap(params);
+  const [x0, y0, x1, y1] = rect;
+  const f = params.frequency;
+  if (f.kind === 'sharpen') {
+    let src: Uint8Array | Uint8ClampedArray = data;
+    if (map) {
+      src = scratchOf('colour', data.length);
+      const grown = [
+        Math.max(0, x0 - 1),
+        Math.max(0, y0 - 1),
+        Math.min(w - 1, x1 + 1),
+        Math.min(h - 1, y1 + 1),
+      ] as const;
+      colourRect(data, w, grown, 1, map, src);
+    }
+    sharpenRect(src, w, h, f.alpha, f.lightness, rect, out);
+    return;
+  }
+  const k = f.factor;
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`downUp: factor ${k}`);
+  const sw = Math.ceil(w / k);
+  const sh = Math.ceil(h / k);
+  let src: Uint8Array | Uint8ClampedArray = data;
+  if (map) {
+    src = scratchOf('colour', data.length);
+    const tx = linearTaps(sw, w);
+    const ty = linearTaps(sh, h);
+    colourRect(data, w, [tx.i0[x0]! * k, ty.i0[y0]! * k, tx.i1[x1]! * k, ty.i1[y1]! * k], k, map, src);
+  }
+  bilinearRgbRect(src, w, k, sw, sh, w, h, rect, out);
+}
+
 /** The colour jitter then frequency change of {@link SourceTargetParams}, applied to one image. */
 export function applySourceTransform(image: RgbImage, params: SourceTargetParams): RgbImage {
-  let x = image;
-  if (params.rgbShift) x = rgbShift(x, params.rgbShift);
-  if (params.hsv) x = hsvShift(x, ...params.hsv);
-  if (params.brightnessContrast) x = brightnessContrast(x, ...params.brightnessContrast);
-  const f = params.frequency;
-  return f.kind === 'sharpen' ? sharpen(x, f.alpha, f.lightness) : downUp(x, f.factor);
+  const { width: w, height: h } = image;
+  const out = new Uint8Array(w * h * 3);
+  transformRect(image, params, [0, 0, w - 1, h - 1], out);
+  return { width: w, height: h, data: out };
 }
 
 /**
@@ -327,16 +395,24 @@ export function applyBlendMask(mask: Mask, params: BlendMaskParams): Mask {
   const y0 = Math.max(0, box[1] - margin);
   const cw = Math.min(rw - 1, box[2] + margin) - x0 + 1;
   const ch = Math.min(rh - 1, box[3] + margin) - y0 + 1;
-  const crop = new Float32Array(cw * ch);
-  for (let y = 0; y < ch; y++)
-    crop.set(small.data.subarray((y + y0) * rw + x0, (y + y0) * rw + x0 + cw), y * cw);
-  let eroded: Float32Array = crop;
+  // The thresholded mask is 0/1, so the erosion runs on bytes (erodeBinary equals the minimum filter there).
+  const crop = new Uint8Array(cw * ch);
+  for (let y = 0; y < ch; y++) {
+    const o = (y + y0) * rw + x0;
+    for (let x = 0; x < cw; x++) crop[y * cw + x] = small.data[o + x]!;
+  }
+  let eroded: Uint8Array = crop;
   for (let k = params.erodeKernel; k > 1; k -= 2) {
-    eroded = erode(crop, cw, ch, k);
-    if (eroded.some((v) => v > 0)) break;
+    eroded = erodeBinary(crop, cw, ch, k);
+    if (eroded.includes(1)) break;
     eroded = crop;
   }
-  const blurred = convolveSeparable(eroded, cw, ch, gaussianKernel(params.blurKernel, params.blurSigma));
+  const blurred = convolveSeparable(
+    Float32Array.from(eroded),
+    cw,
+    ch,
+    gaussianKernel(params.blurKernel, params.blurSigma),
+  );
   let max = 0;
   for (let i = 0; i < blurred.length; i++) if (blurred[i]! > max) max = blurred[i]!;
   const inv = 1 / max;
@@ -429,26 +505,85 @@ export function blendWarped(
       `must match the target's ${target.width}x${target.height}`,
     );
   }
-  const [a, b, c, d, e, f] = invertAffine(affine);
   const out = Uint8Array.from(target.data);
-  const s = new Uint8Array(3);
-  const t = target.data;
+  blendWarpedInto(source.data, w, h, affine, out, mask, ratio, maskBounds(mask));
+  return { width: w, height: h, data: out };
+}
+
+/**
+ * The loop of {@link blendWarped}, in place: `out` holds the target and receives the fake. Only the mask's
+ * bounding box `box` is visited; the bilinear sample is {@link sampleRgb}'s arithmetic, inlined.
+ */
+function blendWarpedInto(
+  src: Uint8Array | Uint8ClampedArray,
+  w: number,
+  h: number,
+  affine: Affine,
+  out: Uint8Array,
+  mask: Mask,
+  ratio: number,
+  box: Rect | null,
+): void {
+  if (!box || !(ratio > 0)) return;
+  const [a, b, c, d, e, f] = invertAffine(affine);
   const m = mask.data;
-  for (let j = 0; j < h; j++) {
+  for (let j = box[1]; j <= box[3]; j++) {
     const yc = j + 0.5;
-    for (let i = 0; i < w; i++) {
+    for (let i = box[0]; i <= box[2]; i++) {
       const p = j * w + i;
       const al = ratio * m[p]!;
       if (al <= 0) continue;
       const xc = i + 0.5;
-      sampleRgb(source.data, w, h, a * xc + b * yc + c - 0.5, d * xc + e * yc + f - 0.5, s, 0);
+      const sx = a * xc + b * yc + c - 0.5;
+      const sy = d * xc + e * yc + f - 0.5;
+      const x = sx < 0 ? 0 : Math.min(sx, w - 1);
+      const y = sy < 0 ? 0 : Math.min(sy, h - 1);
+      const x0 = Math.floor(x);
+      const y0 = Math.floor(y);
+      const fx = x - x0;
+      const fy = y - y0;
+      const p00 = (y0 * w + x0) * 3;
+      const p01 = p00 + (x0 < w - 1 ? 3 : 0);
+      const p10 = p00 + (y0 < h - 1 ? w * 3 : 0);
+      const p11 = p10 + (x0 < w - 1 ? 3 : 0);
       const k = p * 3;
-      out[k] = Math.round(al * s[0]! + (1 - al) * t[k]!);
-      out[k + 1] = Math.round(al * s[1]! + (1 - al) * t[k + 1]!);
-      out[k + 2] = Math.round(al * s[2]! + (1 - al) * t[k + 2]!);
+      for (let ch = 0; ch < 3; ch++) {
+        const top = src[p00 + ch]! + fx * (src[p01 + ch]! - src[p00 + ch]!);
+        const bot = src[p10 + ch]! + fx * (src[p11 + ch]! - src[p10 + ch]!);
+        const s = Math.round(top + fy * (bot - top));
+        out[k + ch] = Math.round(al * s + (1 - al) * out[k + ch]!);
+      }
     }
   }
-  return { width: w, height: h, data: out };
+}
+
+/**
+ * The source pixels that {@link blendWarpedInto} can read for a mask box: the inverse-affine image of the box's
+ * pixel centres, clamped, plus the bilinear neighbour and a pixel of slack for rounding.
+ */
+function sourceRect(box: Rect, affine: Affine, w: number, h: number): Rect {
+  const [a, b, c, d, e, f] = invertAffine(affine);
+  let xmin = Number.POSITIVE_INFINITY;
+  let xmax = Number.NEGATIVE_INFINITY;
+  let ymin = Number.POSITIVE_INFINITY;
+  let ymax = Number.NEGATIVE_INFINITY;
+  for (const xc of [box[0] + 0.5, box[2] + 0.5]) {
+    for (const yc of [box[1] + 0.5, box[3] + 0.5]) {
+      const sx = a * xc + b * yc + c - 0.5;
+      const sy = d * xc + e * yc + f - 0.5;
+      xmin = Math.min(xmin, sx);
+      xmax = Math.max(xmax, sx);
+      ymin = Math.min(ymin, sy);
+      ymax = Math.max(ymax, sy);
+    }
+  }
+  const clampTo = (v: number, n: number) => (v < 0 ? 0 : Math.min(v, n - 1));
+  return [
+    clampTo(Math.floor(xmin) - 1, w),
+    clampTo(Math.floor(ymin) - 1, h),
+    clampTo(Math.floor(xmax) + 2, w),
+    clampTo(Math.floor(ymax) + 2, h),
+  ];
 }
 
 // ---------------------------------------------------------------- composition
@@ -481,7 +616,11 @@ export interface SelfBlendResult {
   readonly mask: Mask;
   /** The target: the real image the fake is paired with (the input itself, or its transformed copy). */
   readonly target: RgbImage;
-  /** The source before the landmark mismatch (the input itself, or its transformed copy). */
+  /**
+   * The source before the landmark mismatch (a copy of the input, or its transformed copy). When the source is the
+   * transformed copy, `selfBlend` transforms only the pixels the blend reads, and this getter makes the whole
+   * image on first access.
+   */
   readonly source: RgbImage;
   readonly params: SelfBlendParams;
 }
@@ -498,20 +637,49 @@ export function selfBlend(
 ): SelfBlendResult {
   validateImage(image, 'selfBlend');
   validateLandmarks(landmarks, image.width, image.height, 'selfBlend');
-  const hull = randomHullMask(landmarks, image.width, image.height, rng, options.hull);
-  const pair = sourceTargetPair(image, rng, options.sourceTarget);
+  const { width: w, height: h } = image;
+  const hull = randomHullMask(landmarks, w, h, rng, options.hull);
+  const stParams = sampleSourceTargetParams(rng, options.sourceTarget);
   const shifted = mismatchMask(hull.mask, rng, options.mismatch ?? {});
   const bm = blendMask(shifted.mask, rng, options.blendMask);
   const ratio = sampleBlendRatio(rng, options.ratios);
+  const box = maskBounds(bm.mask);
+  let target: RgbImage;
+  let source: () => RgbImage;
+  let fake: Uint8Array;
+  if (stParams.transformed === 'target') {
+    target = applySourceTransform(image, stParams);
+    fake = Uint8Array.from(target.data);
+    blendWarpedInto(image.data, w, h, shifted.affine, fake, bm.mask, ratio, box);
+    const copy = { width: w, height: h, data: Uint8Array.from(image.data) };
+    source = () => copy;
+  } else {
+    // fake = target outside the mask, so only the source pixels the blend reads are transformed; the whole
+    // transformed source is made only if the caller asks for `result.source`.
+    target = { width: w, height: h, data: Uint8Array.from(image.data) };
+    fake = Uint8Array.from(image.data);
+    if (box && ratio > 0) {
+      const region = scratchOf('source', image.data.length);
+      transformRect(image, stParams, sourceRect(box, shifted.affine, w, h), region);
+      blendWarpedInto(region, w, h, shifted.affine, fake, bm.mask, ratio, box);
+    }
+    let full: RgbImage | undefined;
+    source = () => {
+      full ??= applySourceTransform(image, stParams);
+      return full;
+    };
+  }
   return {
-    fake: blendWarped(pair.source, shifted.affine, pair.target, bm.mask, ratio),
+    fake: { width: w, height: h, data: fake },
     mask: bm.mask,
-    target: pair.target,
-    source: pair.source,
+    target,
+    get source() {
+      return source();
+    },
     params: {
       variant: hull.variant,
       dropForehead: hull.dropForehead,
-      sourceTarget: pair.params,
+      sourceTarget: stParams,
       mismatch: shifted.params,
       blendMask: bm.params,
       ratio,

@@ -237,16 +237,36 @@ export function warpMaskElastic(mask: Mask, forward: Affine, field: Displacement
   const i1 = Math.min(w - 1, Math.ceil(xmax + reach));
   const j0 = Math.max(0, Math.floor(ymin - reach));
   const j1 = Math.min(h - 1, Math.ceil(ymax + reach));
-  const disp = new Float64Array(2);
-  for (let j = j0; j <= j1; j++) {
-    for (let i = i0; i <= i1; i++) {
-      let xc = i + 0.5;
-      let yc = j + 0.5;
-      if (field) {
-        displacementAt(field, i, j, disp);
-        xc += disp[0]!;
-        yc += disp[1]!;
+  if (!field) {
+    for (let j = j0; j <= j1; j++) {
+      const yc = j + 0.5;
+      for (let i = i0; i <= i1; i++) {
+        const xc = i + 0.5;
+        out[j * w + i] = sampleMask(data, w, h, a * xc + b * yc + c - 0.5, d * xc + e * yc + f - 0.5);
       }
+    }
+    return { width: w, height: h, data: out };
+  }
+  // displacementAt, inlined with its row terms hoisted (same arithmetic, so the same values).
+  const { step, cols, rows, dx, dy } = field;
+  for (let j = j0; j <= j1; j++) {
+    const v = j / step;
+    const v0 = Math.min(Math.floor(v), Math.max(rows - 2, 0));
+    const v1 = Math.min(v0 + 1, rows - 1);
+    const bv = v - v0;
+    const r0 = v0 * cols;
+    const r1 = v1 * cols;
+    for (let i = i0; i <= i1; i++) {
+      const u = i / step;
+      const u0 = Math.min(Math.floor(u), Math.max(cols - 2, 0));
+      const u1 = Math.min(u0 + 1, cols - 1);
+      const au = u - u0;
+      const tx = dx[r0 + u0]! + au * (dx[r0 + u1]! - dx[r0 + u0]!);
+      const bx = dx[r1 + u0]! + au * (dx[r1 + u1]! - dx[r1 + u0]!);
+      const ty = dy[r0 + u0]! + au * (dy[r0 + u1]! - dy[r0 + u0]!);
+      const by = dy[r1 + u0]! + au * (dy[r1 + u1]! - dy[r1 + u0]!);
+      const xc = i + 0.5 + (tx + bv * (bx - tx));
+      const yc = j + 0.5 + (ty + bv * (by - ty));
       out[j * w + i] = sampleMask(data, w, h, a * xc + b * yc + c - 0.5, d * xc + e * yc + f - 0.5);
     }
   }

@@ -23,7 +23,9 @@ const golden = JSON.parse(readFileSync(new URL('./fixtures/sbi-golden.json', imp
   kernels: Record<string, string>;
 };
 const sha = (a: ArrayBufferView) =>
-  createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
+  createHash('sha256')
+    .update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))
+    .digest('hex');
 
 describe('golden bytes of the original implementation', () => {
   it('selfBlend: fake, mask, target, source and params for 70 fixed (size, face, seed) cases', () => {
