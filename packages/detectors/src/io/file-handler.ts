@@ -24,7 +24,7 @@ interface ModelJson {
   convertedBy?: string | null;
   modelTopology?: unknown;
   weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
-  userDefinedMetadata?: { [key: string]: {} };
+  userDefinedMetadata?: tf.io.ModelArtifacts['userDefinedMetadata'];
 }
 
 /** Where a model lives: a folder (holding model.json) or the path of a `.json` file. */
