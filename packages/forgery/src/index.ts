@@ -15,6 +15,14 @@ export * from './landmarks.js';
 export * from './masks.js';
 export * from './morphology.js';
 export * from './polygon.js';
+export {
+  defaultWorkerScript,
+  type SynthesisJob,
+  type SynthesisOutput,
+  SynthesisPool,
+  SynthesisPoolError,
+  type SynthesisPoolOptions,
+} from './pool.js';
 export * from './resize.js';
 export * from './sbi.js';
 export * from './swap.js';
