@@ -1,0 +1,301 @@
+/**
+ * The trainer's configuration: one zod schema holds every option and its default (DESIGN §13). A config file (YAML
+ * or JSON) and `--set key=value` overrides are merged over the defaults, then validated; an error names the key
+ * path and the offending value.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/** Trainer-level methods that are not aggregators: one source alone, or the plain mean of both. */
+export const TRAINER_METHODS = ['orig-only', 'syn-only', 'joint'] as const;
+
+const finite = () => z.number().refine(Number.isFinite, { message: 'must be a finite number' });
+const positiveInt = () => z.int().min(1);
+
+const FaceworldSourceSchema = z
+  .object({
+    /** Options passed to `@cs-dfd/faceworld`'s generator (validated by it); the cache key is their hash. */
+    options: z.record(z.string(), z.unknown()).default({}),
+    /** Where generated datasets are cached, one folder per options hash. */
+    cacheDir: z.string().min(1).default('out/cache'),
+  })
+  .strict();
+
+const CrossDomainSchema = z
+  .object({
+    /** Split name in the report (e.g. `celeb-df`). */
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, _ . -'),
+    /** DeepfakeBench index files of this test set. */
+    files: z.array(z.string().min(1)).min(1),
+    /** Dataset root for its frame paths; default `data.deepfakebench.root`. */
+    root: z.string().min(1).optional(),
+  })
+  .strict();
+
+const DeepfakeBenchSourceSchema = z
+  .object({
+    /** DeepfakeBench's `rgb_dir`: relative frame paths resolve against it. */
+    root: z.string().min(1),
+    /** Index files of the training dataset (its train/val/test splits are used). */
+    files: z.array(z.string().min(1)).min(1),
+    /** Cross-domain test sets (their `test` split only). */
+    crossDomain: z.array(CrossDomainSchema).default([]),
+    compression: z.enum(['c23', 'c40', 'raw']).default('c23'),
+    /** Extra label keys -> 0 real / 1 fake, merged over `@cs-dfd/data`'s DeepfakeBench label_dict. */
+    labelMap: z.record(z.string(), z.union([z.literal(0), z.literal(1)])).default({}),
+  })
+  .strict();
+
+const DataSchema = z
+  .object({
+    source: z.enum(['faceworld', 'deepfakebench']).default('faceworld'),
+    faceworld: FaceworldSourceSchema.default({ options: {}, cacheDir: 'out/cache' }),
+    deepfakebench: DeepfakeBenchSourceSchema.optional(),
+    /** Frames per video for training (DeepfakeBench reader); evaluation uses `evalFramesPerVideo`. */
+    framesPerVideo: positiveInt().default(8),
+    evalFramesPerVideo: positiveInt().default(8),
+    /** Training augmentation (flip, colour jitter, JPEG). */
+    augment: z.boolean().default(true),
+    onBadSample: z.enum(['error', 'skip']).default('error'),
+  })
+  .strict();
+
+const SourcesSchema = z
+  .object({
+    /**
+     * Fakes per step of each source, as a fraction of `train.batchSize` (the reals are shared by both sub-batches).
+     * 1 = as many fakes as reals.
+     */
+    original: z.number().gt(0).max(1).default(1),
+    synthesized: z.number().gt(0).max(1).default(1),
+  })
+  .strict();
+
+const MethodSchema = z
+  .object({
+    /** `orig-only`, `syn-only`, `joint`, or any `@cs-dfd/aggregators` name (`uvs`, `pcgrad`, `cagrad`, ...). */
+    name: z.string().min(1).default('uvs'),
+    /** Options of the aggregator's factory (validated by its package), e.g. `{ c: 0.5 }` for UVS. */
+    options: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+const CgrSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** λ. */
+    weight: z.number().min(0).max(1e6).default(0.1),
+    mode: z.enum(['exact', 'diagonal', 'generic']).default('exact'),
+    rho: z.enum(['hinge', 'linear']).default('hinge'),
+    split: z.enum(['fused', 'exact']).default('fused'),
+  })
+  .strict();
+
+const OptimizerSchema = z
+  .object({
+    name: z.enum(['adam', 'sgd', 'momentum']).default('adam'),
+    lr: z.number().gt(0).max(10).default(1e-3),
+    momentum: z.number().min(0).lt(1).default(0.9),
+    beta1: z.number().min(0).lt(1).default(0.9),
+    beta2: z.number().min(0).lt(1).default(0.999),
+    epsilon: z.number().gt(0).default(1e-7),
+  })
+  .strict();
+
+const ScheduleSchema = z
+  .object({
+    /** `constant`, or `cosine` decay to `minFactor`·lr at the last step. */
+    kind: z.enum(['constant', 'cosine']).default('cosine'),
+    /** Linear warm-up steps from 0. */
+    warmup: z.int().min(0).default(20),
+    minFactor: z.number().min(0).max(1).default(0.05),
+  })
+  .strict();
+
+const TrainSchema = z
+  .object({
+    /** Optimizer steps; an "epoch" is not used because the loader draws seeded permutations without end. */
+    steps: positiveInt().default(300),
+    /** Reals per step (and fakes per source at ratio 1). */
+    batchSize: positiveInt().default(16),
+    /** Validate (and maybe save `best/`) every this many steps, and at the last step. */
+    evalEvery: positiveInt().default(50),
+    /** Write a resumable checkpoint every this many steps, and at the last step. */
+    checkpointEvery: positiveInt().default(50),
+    /** Full-size gradient statistics (EMA cosine) smoothing. */
+    emaBeta: finite().pipe(z.number().min(0).lt(1)).default(0.9),
+    /** Stop with an error after this many consecutive non-finite steps (0 = never). */
+    maxConsecutiveSkips: z.int().min(0).default(20),
+  })
+  .strict();
+
+const EvalSchema = z
+  .object({
+    batchSize: positiveInt().default(64),
+    /** Test images to draw Grad-CAM heatmaps for (per test split). 0 = none. */
+    gradcam: z.int().min(0).max(64).default(4),
+  })
+  .strict();
+
+/** The whole configuration. Every field has a default; `{}` is the README's default run. */
+export const ConfigSchema = z
+  .object({
+    seed: z.int().min(0).max(4294967295).default(0),
+    /** `auto` = `@cs-dfd/backend`'s choice (tfjs-node-gpu > tfjs-node > wasm > cpu). */
+    backend: z.enum(['auto', 'node-gpu', 'node', 'wasm', 'cpu']).default('auto'),
+    data: DataSchema.default(DataSchema.parse({})),
+    /** `@cs-dfd/detectors` options (validated by it). Default: the small CNN at 64×64. */
+    detector: z.record(z.string(), z.unknown()).default({ backbone: { kind: 'small-cnn' }, inputSize: 64 }),
+    sources: SourcesSchema.default(SourcesSchema.parse({})),
+    method: MethodSchema.default(MethodSchema.parse({})),
+    cgr: CgrSchema.default(CgrSchema.parse({})),
+    optimizer: OptimizerSchema.default(OptimizerSchema.parse({})),
+    schedule: ScheduleSchema.default(ScheduleSchema.parse({})),
+    train: TrainSchema.default(TrainSchema.parse({})),
+    eval: EvalSchema.default(EvalSchema.parse({})),
+  })
+  .strict();
+
+/** A resolved configuration (every default filled). */
+export type TrainConfig = z.output<typeof ConfigSchema>;
+/** What a config file may contain. */
+export type TrainConfigInput = z.input<typeof ConfigSchema>;
+
+/** A configuration problem: `key` is the dotted path, `value` what was found there. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    message: string,
+    readonly key?: string,
+    readonly value?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+function pathText(path: readonly PropertyKey[]): string {
+  return path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+    .join('.')
+    .replace(/\.\[/g, '[');
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = root;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+function show(v: unknown): string {
+  return v === undefined ? 'nothing' : JSON.stringify(v);
+}
+
+/** Validates a raw configuration; the first problem becomes a {@link ConfigError} naming key and value. */
+export function resolveConfig(raw: unknown, origin = 'config'): TrainConfig {
+  const r = ConfigSchema.safeParse(raw ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  let path = issue.path;
+  // An unknown key is reported at its parent; name the key itself.
+  if (issue.code === 'unrecognized_keys') {
+    const key = pathText([...path, issue.keys[0]!]);
+    throw new ConfigError(
+      `${origin}: unknown key '${key}' (value ${show(valueAt(raw, [...path, issue.keys[0]!]))})`,
+      key,
+      valueAt(raw, [...path, issue.keys[0]!]),
+    );
+  }
+  path = issue.path;
+  const key = pathText(path) || '(root)';
+  const value = valueAt(raw, path);
+  throw new ConfigError(`${origin}: ${key}: ${issue.message} (got ${show(value)})`, key, value);
+}
+
+/** Reads a YAML (`.yaml`, `.yml`) or JSON config file. */
+export async function readConfigFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new ConfigError(
+      `config file ${file} is not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(e as Error).message}`,
+    );
+  }
+}
+
+/**
+ * Applies `key=value` overrides (dotted keys, `a.b.c=1`) to a raw config. Values are parsed as JSON when they
+ * are JSON (`3`, `true`, `[1,2]`, `{"c":0.5}`), else kept as strings (`method.name=uvs`).
+ */
+export function applyOverrides(raw: unknown, sets: readonly string[]): Record<string, unknown> {
+  const root: Record<string, unknown> =
+    raw !== null && typeof raw === 'object' && !Array.isArray(raw)
+      ? structuredClone(raw as Record<string, unknown>)
+      : {};
+  for (const s of sets) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`--set expects key=value, got '${s}'`, s);
+    const key = s.slice(0, eq);
+    const text = s.slice(eq + 1);
+    const parts = key.split('.');
+    if (parts.some((p) => p === '' || p === '__proto__' || p === 'constructor' || p === 'prototype')) {
+      throw new ConfigError(`--set: bad key '${key}'`, key);
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = text;
+    }
+    let node = root;
+    for (const p of parts.slice(0, -1)) {
+      const next = node[p];
+      if (next === null || typeof next !== 'object' || Array.isArray(next)) node[p] = {};
+      node = node[p] as Record<string, unknown>;
+    }
+    node[parts.at(-1)!] = value;
+  }
+  return root;
+}
+
+/** File (optional) + overrides -> validated config. */
+export async function loadConfig(
+  file: string | undefined,
+  sets: readonly string[] = [],
+): Promise<TrainConfig> {
+  const base = file === undefined ? {} : await readConfigFile(file);
+  if (base !== null && base !== undefined && (typeof base !== 'object' || Array.isArray(base))) {
+    throw new ConfigError(`config file ${file}: the top level must be a mapping, got ${show(base)}`);
+  }
+  return resolveConfig(applyOverrides(base ?? {}, sets), file ?? 'config');
+}
+
+/** Stable JSON (keys sorted) for hashing. */
+export function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** SHA-256 (hex, first 16 chars) of a value's stable JSON. */
+export function hashOf(v: unknown): string {
+  return createHash('sha256').update(stableJson(v)).digest('hex').slice(0, 16);
+}

@@ -1,0 +1,107 @@
+/**
+ * Evaluation of a detector on labelled splits: frame scores in inference mode, then `@cs-dfd/metrics` (AUC, AP,
+ * EER, accuracy at 0.5 and at the validation-chosen threshold, video-level AUC as the mean frame score per unique
+ * video id). Images are decoded once per split and kept, since validation runs many times.
+ */
+import { loadImage, type SampleRecord } from '@cs-dfd/data';
+import type { Detector } from '@cs-dfd/detectors';
+import { auc, evaluate, videoScores } from '@cs-dfd/metrics';
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Decoded images of one split, NHWC float32 in [0, 1]. */
+export interface DecodedSplit {
+  name: string;
+  records: readonly SampleRecord[];
+  images: Float32Array;
+  size: number;
+  labels: Uint8Array;
+  videoIds: string[];
+}
+
+/** Decodes every record at `size`×`size` (sharp, on libuv's pool: a bounded number in flight). */
+export async function decodeSplit(
+  name: string,
+  records: readonly SampleRecord[],
+  size: number,
+): Promise<DecodedSplit> {
+  const per = size * size * 3;
+  const images = new Float32Array(records.length * per);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < records.length; i = next++) {
+      const img = await loadImage(records[i]!.image, size);
+      const o = i * per;
+      for (let k = 0; k < per; k++) images[o + k] = img.data[k]! / 255;
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, lane));
+  return {
+    name,
+    records,
+    images,
+    size,
+    labels: Uint8Array.from(records, (r) => r.label),
+    videoIds: records.map((r) => r.videoId),
+  };
+}
+
+/** P(fake) for every image of a split, in batches. */
+export function scoreImages(
+  detector: Detector,
+  images: Float32Array,
+  size: number,
+  batchSize: number,
+): Float64Array {
+  const per = size * size * 3;
+  const n = images.length / per;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i += batchSize) {
+    const m = Math.min(batchSize, n - i);
+    const p = tf.tidy(() =>
+      detector.predict(tf.tensor4d(images.subarray(i * per, (i + m) * per), [m, size, size, 3])),
+    );
+    out.set(p.dataSync(), i);
+    p.dispose();
+  }
+  return out;
+}
+
+/** The report's metrics of one split (the keys the issue names, plus counts and per-class accuracies). */
+export interface SplitMetrics {
+  auc: number;
+  ap: number;
+  eer: number;
+  /** Accuracy at 0.5. */
+  acc: number;
+  video_auc: number;
+  n: number;
+  nReal: number;
+  nFake: number;
+  videos: number;
+  /** Accuracy at the threshold chosen on the validation split (when given). */
+  acc_at_val_threshold?: number;
+  real_acc: number;
+  fake_acc: number;
+}
+
+/** Metrics of scores against a split's labels. `threshold`: the validation-chosen one, if any. */
+export function splitMetrics(split: DecodedSplit, scores: Float64Array, threshold?: number): SplitMetrics {
+  const warn = () => {};
+  const r = evaluate(split.labels, scores, { warn, ...(threshold === undefined ? {} : { threshold }) });
+  const v = videoScores(split.videoIds, split.labels, scores);
+  const m: SplitMetrics = {
+    auc: r.auc,
+    ap: r.ap,
+    eer: r.eer,
+    acc: r.at05.acc,
+    video_auc: auc(v.labels, v.scores, { warn }),
+    n: r.n,
+    nReal: r.nReal,
+    nFake: r.nFake,
+    videos: v.videoIds.length,
+    real_acc: r.at05.real,
+    fake_acc: r.at05.fake,
+  };
+  if (r.atThreshold !== undefined) m.acc_at_val_threshold = r.atThreshold.acc;
+  return m;
+}

@@ -1,0 +1,58 @@
+/**
+ * @packageDocumentation
+ * cs-dfd-train as a library: the same training run the CLI performs (`train`), its configuration schema, the
+ * step, checkpoints, evaluation and scoring — for the benchmark app and for scripts.
+ */
+export {
+  CHECKPOINT_VERSION,
+  CheckpointError,
+  type LoadedCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+  type TrainerState,
+  verifyCheckpoint,
+} from './checkpoint.js';
+export {
+  applyOverrides,
+  ConfigError,
+  ConfigSchema,
+  hashOf,
+  loadConfig,
+  readConfigFile,
+  resolveConfig,
+  stableJson,
+  TRAINER_METHODS,
+  type TrainConfig,
+  type TrainConfigInput,
+} from './config.js';
+export { type Datasets, type EvalSplit, faceworldFolder, loadDatasets } from './dataset.js';
+export {
+  type DecodedSplit,
+  decodeSplit,
+  type SplitMetrics,
+  scoreImages,
+  splitMetrics,
+} from './evaluation.js';
+export { type MethodPlan, methodLabel, methodNames, planMethod } from './method.js';
+export { makeOptimizer } from './optimizer.js';
+export { barProgress, defaultProgress, lineProgress, type Progress, silentProgress } from './progress.js';
+export { type Report, type RocSeries, reportMarkdown, writeReport } from './report.js';
+export { type SaliencyImage, saliencyMap, writeSaliency } from './saliency.js';
+export { imageFiles, modelFolder, type ScoredImage, scoreFiles, scorePaths } from './score.js';
+export {
+  fakesPerSource,
+  learningRate,
+  packBatch,
+  runStep,
+  type StepData,
+  type StepRecord,
+  setLearningRate,
+} from './step.js';
+export {
+  checkConfig,
+  resumeHash,
+  type TrainHooks,
+  type TrainOptions,
+  type TrainResult,
+  train,
+} from './train.js';

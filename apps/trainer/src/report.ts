@@ -1,0 +1,217 @@
+/**
+ * The run's report: `report.json` (the keys the issue fixes plus run facts), `report.md` (tables and the plots)
+ * and PNG/SVG plots of the per-source losses, the per-source gradient cosine over training, and the ROC curves.
+ */
+import { join } from 'node:path';
+import { rocCurve } from '@cs-dfd/metrics';
+import { type TopLevelSpec, writeFileAtomic, writePlot } from '@cs-dfd/plots';
+import type { SplitMetrics } from './evaluation.js';
+import type { SaliencyImage } from './saliency.js';
+
+/** `report.json`. */
+export interface Report {
+  method: string;
+  backend: string;
+  steps: number;
+  /** Training seconds (steps, excluding evaluation and data generation), summed over resumes. */
+  seconds: number;
+  metrics: Record<string, SplitMetrics>;
+  backendReason: string;
+  dataset: string;
+  generationSeconds: number;
+  /** Wall time of this process's run (a resumed run counts only its own part). */
+  wallSeconds: number;
+  /** The validation-selected step (completed steps at that validation). */
+  selectedStep: number;
+  bestValAuc: number | null;
+  /** The threshold chosen on validation (Youden's J), used for `acc_at_val_threshold`. */
+  valThreshold: number | null;
+  skippedSteps: number;
+  configHash: string;
+  memory: {
+    peakRssBytes: number;
+    peakTfBytes: number;
+    peakTensors: number;
+    tensorsAfterFirstStep: number | null;
+    tensorsAfterLastStep: number | null;
+  };
+  saliency: SaliencyImage[];
+}
+
+/** Labels and scores of one split, for its ROC curve. */
+export interface RocSeries {
+  split: string;
+  labels: Uint8Array;
+  scores: Float64Array;
+}
+
+const f3 = (x: number | null | undefined) =>
+  x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(3);
+
+/** At most `max` evenly spaced points of a series (plots need no more). */
+function thin<T>(xs: T[], max: number): T[] {
+  if (xs.length <= max) return xs;
+  const step = (xs.length - 1) / (max - 1);
+  return Array.from({ length: max }, (_, i) => xs[Math.round(i * step)]!);
+}
+
+function lossSpec(log: Record<string, unknown>[]): TopLevelSpec {
+  const values = thin(
+    log.filter((r) => r.type === 'step' && !r.skipped),
+    400,
+  ).flatMap((r) =>
+    Object.entries(r.losses as Record<string, number>).map(([source, loss]) => ({
+      step: r.step as number,
+      source,
+      loss,
+    })),
+  );
+  const lcd = log
+    .filter((r) => r.type === 'step' && typeof r.lcd === 'number')
+    .map((r) => ({ step: r.step as number, source: 'L_cd (CGR)', loss: r.lcd as number }));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'Per-source training loss (BCE) and L_cd',
+    width: 520,
+    height: 260,
+    data: { values: [...values, ...thin(lcd, 400)] },
+    mark: { type: 'line', opacity: 0.35 },
+    encoding: {
+      x: { field: 'step', type: 'quantitative' },
+      y: { field: 'loss', type: 'quantitative' },
+      color: { field: 'source', type: 'nominal' },
+    },
+  } as TopLevelSpec;
+}
+
+function cosineSpec(log: Record<string, unknown>[]): TopLevelSpec {
+  const values = thin(
+    log.filter((r) => r.type === 'step' && typeof r.cosine === 'number'),
+    600,
+  ).map((r) => ({ step: r.step as number, cosine: r.cosine as number }));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'cos(g_original, g_synthesized) per step (points) and its 25-step moving mean',
+    width: 520,
+    height: 260,
+    data: { values },
+    transform: [
+      {
+        window: [{ op: 'mean', field: 'cosine', as: 'smooth' }],
+        frame: [-12, 12],
+        sort: [{ field: 'step' }],
+      },
+    ],
+    layer: [
+      {
+        mark: { type: 'point', size: 8, opacity: 0.4 },
+        encoding: {
+          x: { field: 'step', type: 'quantitative' },
+          y: { field: 'cosine', type: 'quantitative', scale: { domain: [-1, 1] } },
+        },
+      },
+      {
+        mark: { type: 'line', color: 'firebrick' },
+        encoding: {
+          x: { field: 'step', type: 'quantitative' },
+          y: { field: 'smooth', type: 'quantitative' },
+        },
+      },
+      { mark: { type: 'rule', strokeDash: [4, 4] }, encoding: { y: { datum: 0 } } },
+    ],
+  } as TopLevelSpec;
+}
+
+function rocSpec(rocs: RocSeries[], metrics: Record<string, SplitMetrics>): TopLevelSpec {
+  const values = rocs.flatMap((r) => {
+    const c = rocCurve(r.labels, r.scores, { warn: () => {} });
+    const pts = Array.from(c.fpr, (fpr, i) => ({ fpr, tpr: c.tpr[i]!, i }));
+    return thin(pts, 300).map((p) => ({
+      split: `${r.split} (AUC ${f3(metrics[r.split]?.auc)})`,
+      fpr: p.fpr,
+      tpr: p.tpr,
+      order: p.i,
+    }));
+  });
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'ROC curves (frame level, validation-selected weights)',
+    width: 360,
+    height: 360,
+    data: { values },
+    layer: [
+      {
+        mark: { type: 'line' },
+        encoding: {
+          x: { field: 'fpr', type: 'quantitative', title: 'false-positive rate' },
+          y: { field: 'tpr', type: 'quantitative', title: 'true-positive rate' },
+          color: { field: 'split', type: 'nominal' },
+          order: { field: 'order', type: 'quantitative' },
+        },
+      },
+      {
+        mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' },
+        encoding: { x: { datum: 0 }, y: { datum: 0 }, x2: { datum: 1 }, y2: { datum: 1 } },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+/** Markdown of the report. */
+export function reportMarkdown(report: Report, plots: string[]): string {
+  const rows = Object.entries(report.metrics).map(
+    ([name, m]) =>
+      `| ${name} | ${f3(m.auc)} | ${f3(m.ap)} | ${f3(m.eer)} | ${f3(m.acc)} | ${f3(m.acc_at_val_threshold)} | ${f3(m.video_auc)} | ${m.nReal} / ${m.nFake} | ${m.videos} |`,
+  );
+  const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+  return [
+    `# CS-DFD training report: ${report.method}`,
+    '',
+    `- data: ${report.dataset}`,
+    `- backend: ${report.backend} (${report.backendReason})`,
+    `- steps: ${report.steps} (${report.skippedSteps} skipped as non-finite), training ${report.seconds.toFixed(0)} s, wall ${report.wallSeconds.toFixed(0)} s (dataset generation ${report.generationSeconds.toFixed(0)} s)`,
+    `- selected on validation AUC at step ${report.selectedStep} (val AUC ${f3(report.bestValAuc)}); test splits were evaluated only after training`,
+    `- peak memory: RSS ${mb(report.memory.peakRssBytes)}, tfjs ${mb(report.memory.peakTfBytes)}; tensors after the first / last step: ${report.memory.tensorsAfterFirstStep} / ${report.memory.tensorsAfterLastStep}`,
+    '',
+    '| split | AUC | AP | EER | ACC@0.5 | ACC@val thr | video AUC | real / fake frames | videos |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    ...plots.map((p) => `![${p}](${p})`),
+    '',
+    ...(report.saliency.length > 0
+      ? [
+          '## Saliency',
+          '',
+          'Input-gradient saliency |∂logit/∂x| (max over colour channels), overlaid on the image; the detectors API exposes',
+          'no intermediate feature map, so this is not Grad-CAM.',
+          '',
+          ...report.saliency.map(
+            (s) =>
+              `- ${s.split} ${s.label === 1 ? 'fake' : 'real'} p(fake)=${s.score.toFixed(3)}: ![${s.file}](${s.file})`,
+          ),
+          '',
+        ]
+      : []),
+  ].join('\n');
+}
+
+/** Writes report.json, the plots and report.md under `out`. */
+export async function writeReport(
+  out: string,
+  report: Report,
+  log: Record<string, unknown>[],
+  rocs: RocSeries[],
+): Promise<void> {
+  await writeFileAtomic(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const plots: string[] = [];
+  await writePlot(lossSpec(log), join(out, 'plots', 'losses'));
+  plots.push('plots/losses.png');
+  if (log.some((r) => typeof r.cosine === 'number')) {
+    await writePlot(cosineSpec(log), join(out, 'plots', 'cosine'));
+    plots.push('plots/cosine.png');
+  }
+  await writePlot(rocSpec(rocs, report.metrics), join(out, 'plots', 'roc'));
+  plots.push('plots/roc.png');
+  await writeFileAtomic(join(out, 'report.md'), `${reportMarkdown(report, plots)}\n`);
+}

@@ -1,0 +1,95 @@
+/** `cs-dfd-train score`: P(fake) of images or folders of images with a trained detector. */
+import { access, readdir, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { IMAGE_EXTENSIONS, loadImage, naturalCompare } from '@cs-dfd/data';
+import { type Detector, loadDetector } from '@cs-dfd/detectors';
+import * as tf from '@tensorflow/tfjs-core';
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The model folder of a run folder: its validation-selected `best/`, else its last checkpoint's `model/`; a folder
+ * that holds a `model.json` itself is used as it is.
+ */
+export async function modelFolder(dir: string): Promise<string> {
+  for (const candidate of [join(dir, 'best'), join(dir, 'checkpoint', 'model'), dir]) {
+    if (await exists(join(candidate, 'model.json'))) return candidate;
+  }
+  throw new Error(
+    `${dir}: no trained detector (looked for best/model.json, checkpoint/model/model.json, model.json)`,
+  );
+}
+
+/** Image files under the given paths (folders recursively, natural order); a missing path is an error. */
+export async function imageFiles(paths: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+      naturalCompare(a.name, b.name),
+    );
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile() && IMAGE_EXTENSIONS.includes(extname(e.name).toLowerCase())) out.push(p);
+    }
+  };
+  for (const p of paths) {
+    let s: Awaited<ReturnType<typeof stat>>;
+    try {
+      s = await stat(p);
+    } catch {
+      throw new Error(`${p}: no such file or folder`);
+    }
+    if (s.isDirectory()) await walk(p);
+    else out.push(p);
+  }
+  return out;
+}
+
+/** One scored image. */
+export interface ScoredImage {
+  path: string;
+  /** P(fake). */
+  score: number;
+}
+
+/** Scores each file with the detector (decoded with sharp, resized to its input size). */
+export async function scoreFiles(
+  detector: Detector,
+  files: readonly string[],
+  batchSize = 32,
+): Promise<ScoredImage[]> {
+  const size = detector.config.inputSize;
+  const per = size * size * 3;
+  const out: ScoredImage[] = [];
+  for (let i = 0; i < files.length; i += batchSize) {
+    const chunk = files.slice(i, i + batchSize);
+    const imgs = await Promise.all(chunk.map((f) => loadImage(f, size)));
+    const data = new Float32Array(chunk.length * per);
+    imgs.forEach((img, j) => {
+      for (let k = 0; k < per; k++) data[j * per + k] = img.data[k]! / 255;
+    });
+    const p = tf.tidy(() => detector.predict(tf.tensor4d(data, [chunk.length, size, size, 3])));
+    const scores = p.dataSync();
+    p.dispose();
+    chunk.forEach((path, j) => out.push({ path, score: scores[j]! }));
+  }
+  return out;
+}
+
+/** Loads the run's detector and scores the paths. */
+export async function scorePaths(checkpoint: string, paths: readonly string[]): Promise<ScoredImage[]> {
+  const detector = await loadDetector(await modelFolder(checkpoint));
+  try {
+    return await scoreFiles(detector, await imageFiles(paths));
+  } finally {
+    detector.dispose();
+  }
+}
