@@ -196,11 +196,15 @@ export function sharpenRect(
     for (let x = x0; x <= x1; x++) {
       const k = r0 + x * 3;
       const o = (x - x0) * 3;
-      for (let c = 0; c < 3; c++) {
-        const s = src[k + c]!;
-        const nb = cols[o + c]! + cols[o + 3 + c]! + cols[o + 6 + c]! - s;
-        dst[k + c] = clampByte(centre * s - alpha * nb);
-      }
+      const s0 = src[k]!;
+      const s1 = src[k + 1]!;
+      const s2 = src[k + 2]!;
+      const v0 = centre * s0 - alpha * (cols[o]! + cols[o + 3]! + cols[o + 6]! - s0);
+      const v1 = centre * s1 - alpha * (cols[o + 1]! + cols[o + 4]! + cols[o + 7]! - s1);
+      const v2 = centre * s2 - alpha * (cols[o + 2]! + cols[o + 5]! + cols[o + 8]! - s2);
+      dst[k] = v0 < 0 ? 0 : v0 > 255 ? 255 : Math.round(v0);
+      dst[k + 1] = v1 < 0 ? 0 : v1 > 255 ? 255 : Math.round(v1);
+      dst[k + 2] = v2 < 0 ? 0 : v2 > 255 ? 255 : Math.round(v2);
     }
   }
 }

@@ -527,17 +527,37 @@ function blendWarpedInto(
   if (!box || !(ratio > 0)) return;
   const [a, b, c, d, e, f] = invertAffine(affine);
   const m = mask.data;
+  // With b = d = 0 (SBI's scale + translate) the x sample depends on the column only and y on the row only:
+  // b·yc is then exactly 0, so tabulating per column / row gives the same numbers as the general formula.
+  const separable = b === 0 && d === 0;
+  const n = box[2] - box[0] + 1;
+  const colX = new Float64Array(n);
+  if (separable) {
+    for (let i = box[0]; i <= box[2]; i++) {
+      const sx = a * (i + 0.5) + c - 0.5;
+      colX[i - box[0]] = sx < 0 ? 0 : Math.min(sx, w - 1);
+    }
+  }
   for (let j = box[1]; j <= box[3]; j++) {
     const yc = j + 0.5;
+    const syRow = e * yc + f - 0.5;
+    const yRow = syRow < 0 ? 0 : Math.min(syRow, h - 1);
     for (let i = box[0]; i <= box[2]; i++) {
       const p = j * w + i;
       const al = ratio * m[p]!;
       if (al <= 0) continue;
       const xc = i + 0.5;
-      const sx = a * xc + b * yc + c - 0.5;
-      const sy = d * xc + e * yc + f - 0.5;
-      const x = sx < 0 ? 0 : Math.min(sx, w - 1);
-      const y = sy < 0 ? 0 : Math.min(sy, h - 1);
+      let x: number;
+      let y: number;
+      if (separable) {
+        x = colX[i - box[0]]!;
+        y = yRow;
+      } else {
+        const sx = a * xc + b * yc + c - 0.5;
+        const sy = d * xc + e * yc + f - 0.5;
+        x = sx < 0 ? 0 : Math.min(sx, w - 1);
+        y = sy < 0 ? 0 : Math.min(sy, h - 1);
+      }
       const x0 = Math.floor(x);
       const y0 = Math.floor(y);
       const fx = x - x0;

@@ -249,6 +249,16 @@ export function warpMaskElastic(mask: Mask, forward: Affine, field: Displacement
   }
   // displacementAt, inlined with its row terms hoisted (same arithmetic, so the same values).
   const { step, cols, rows, dx, dy } = field;
+  const colU0 = new Int32Array(i1 - i0 + 1);
+  const colU1 = new Int32Array(i1 - i0 + 1);
+  const colA = new Float64Array(i1 - i0 + 1);
+  for (let i = i0; i <= i1; i++) {
+    const u = i / step;
+    const u0 = Math.min(Math.floor(u), Math.max(cols - 2, 0));
+    colU0[i - i0] = u0;
+    colU1[i - i0] = Math.min(u0 + 1, cols - 1);
+    colA[i - i0] = u - u0;
+  }
   for (let j = j0; j <= j1; j++) {
     const v = j / step;
     const v0 = Math.min(Math.floor(v), Math.max(rows - 2, 0));
@@ -257,10 +267,9 @@ export function warpMaskElastic(mask: Mask, forward: Affine, field: Displacement
     const r0 = v0 * cols;
     const r1 = v1 * cols;
     for (let i = i0; i <= i1; i++) {
-      const u = i / step;
-      const u0 = Math.min(Math.floor(u), Math.max(cols - 2, 0));
-      const u1 = Math.min(u0 + 1, cols - 1);
-      const au = u - u0;
+      const u0 = colU0[i - i0]!;
+      const u1 = colU1[i - i0]!;
+      const au = colA[i - i0]!;
       const tx = dx[r0 + u0]! + au * (dx[r0 + u1]! - dx[r0 + u0]!);
       const bx = dx[r1 + u0]! + au * (dx[r1 + u1]! - dx[r1 + u0]!);
       const ty = dy[r0 + u0]! + au * (dy[r0 + u1]! - dy[r0 + u0]!);
