@@ -118,9 +118,9 @@ const ScheduleSchema = z
 const TrainSchema = z
   .object({
     /** Optimizer steps; an "epoch" is not used because the loader draws seeded permutations without end. */
-    steps: positiveInt().default(300),
+    steps: positiveInt().default(400),
     /** Reals per step (and fakes per source at ratio 1). */
-    batchSize: positiveInt().default(16),
+    batchSize: positiveInt().default(8),
     /** Validate (and maybe save `best/`) every this many steps, and at the last step. */
     evalEvery: positiveInt().default(50),
     /** Write a resumable checkpoint every this many steps, and at the last step. */
@@ -148,7 +148,9 @@ export const ConfigSchema = z
     backend: z.enum(['auto', 'node-gpu', 'node', 'wasm', 'cpu']).default('auto'),
     data: DataSchema.default(DataSchema.parse({})),
     /** `@cs-dfd/detectors` options (validated by it). Default: the small CNN at 64×64. */
-    detector: z.record(z.string(), z.unknown()).default({ backbone: { kind: 'small-cnn' }, inputSize: 64 }),
+    detector: z
+      .record(z.string(), z.unknown())
+      .default({ backbone: { kind: 'small-cnn', channels: [16, 32, 64] }, inputSize: 64 }),
     sources: SourcesSchema.default(SourcesSchema.parse({})),
     method: MethodSchema.default(MethodSchema.parse({})),
     cgr: CgrSchema.default(CgrSchema.parse({})),

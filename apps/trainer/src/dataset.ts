@@ -60,8 +60,14 @@ export async function faceworldFolder(
     out: tmp,
     ...(onProgress === undefined ? {} : { onProgress: (p) => onProgress(p.done, p.total) }),
   });
-  await rm(dir, { recursive: true, force: true });
-  await rename(tmp, dir);
+  try {
+    await rename(tmp, dir);
+  } catch (e) {
+    // Another process generated the same options concurrently: its complete copy wins.
+    await rm(tmp, { recursive: true, force: true });
+    if (!(await exists(join(dir, 'faceworld.json')))) throw e;
+    return { dir, seconds: r.seconds, reused: true };
+  }
   return { dir, seconds: r.seconds, reused: false };
 }
 

@@ -116,6 +116,10 @@ export function runStep(
   const started = performance.now();
   const S = data.size;
   const x = tf.tensor4d(data.images, [data.labels.length, S, S, 3]);
+  // The forward passes fold batch statistics into BatchNorm's moving averages before the step knows whether its
+  // gradients are finite; a skipped step must not leave NaN there, so they are restored from this copy.
+  const movingStats = detector.stateVariables();
+  const statsBefore = movingStats.map((v) => tf.clone(v));
   try {
     let result: StepResult;
     let lcd: number | undefined;
@@ -179,6 +183,7 @@ export function runStep(
     const record: StepRecord = { step, skipped: result.skipped, lr, losses, ms: 0 };
     if (result.skipped) {
       record.reason = result.reason;
+      movingStats.forEach((v, i) => v.assign(statsBefore[i]!));
     } else {
       record.gradNorms = Object.fromEntries(plan.sources.map((s, k) => [s, result.diagnostics.norms[k]!]));
       if (plan.sources.length === 2) record.cosine = result.diagnostics.cosines[1]!;
@@ -191,5 +196,6 @@ export function runStep(
     return { record, result };
   } finally {
     x.dispose();
+    tf.dispose(statsBefore);
   }
 }

@@ -1,0 +1,99 @@
+import { initBackend } from '@cs-dfd/backend';
+import type { Batch, SubBatch } from '@cs-dfd/data';
+import { createDetector } from '@cs-dfd/detectors';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { learningRate, makeOptimizer, packBatch, planMethod, resolveConfig, runStep } from '../src/index.js';
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+});
+
+const S = 16;
+const per = S * S * 3;
+
+/** A loader-shaped batch: B reals (pixel value 0.1·i) then B fakes (source-coded pixel values). */
+function fakeBatch(B: number): Batch {
+  const sub = (source: 'original' | 'synthesized', base: number): SubBatch => {
+    const images = new Float32Array(2 * B * per);
+    for (let i = 0; i < 2 * B; i++) images.fill(i < B ? 0.01 * i : base + 0.01 * (i - B), i * per, (i + 1) * per);
+    return {
+      source,
+      images,
+      shape: [2 * B, S, S, 3],
+      labels: Float32Array.from({ length: 2 * B }, (_, i) => (i < B ? 0 : 1)),
+      kinds: Array.from({ length: 2 * B }, (_, i) => (i < B ? 'real' : source)),
+      videoIds: Array.from({ length: 2 * B }, (_, i) => `v${i}`),
+    };
+  };
+  return { step: 0, sources: { original: sub('original', 0.5), synthesized: sub('synthesized', 0.8) } };
+}
+
+describe('learning-rate schedule', () => {
+  const c = resolveConfig({ optimizer: { lr: 0.1 }, schedule: { kind: 'cosine', warmup: 4, minFactor: 0.1 }, train: { steps: 14 } });
+  it('warms up linearly, starts the cosine at lr and ends at minFactor·lr', () => {
+    expect(learningRate(c, 0)).toBeCloseTo(0.1 / 5, 12);
+    expect(learningRate(c, 3)).toBeCloseTo(0.4 / 5, 12);
+    expect(learningRate(c, 4)).toBeCloseTo(0.1, 12);
+    // halfway through the decay (step 4 + 9/2): lr·(0.1 + 0.9·0.5)
+    expect(learningRate(c, 13)).toBeCloseTo(0.01, 12);
+  });
+  it('is constant after warm-up for kind constant', () => {
+    const k = resolveConfig({ optimizer: { lr: 0.3 }, schedule: { kind: 'constant', warmup: 0 } });
+    expect([0, 7, 299].map((s) => learningRate(k, s))).toEqual([0.3, 0.3, 0.3]);
+  });
+});
+
+describe('packBatch', () => {
+  it('keeps the reals once, then each source fakes at its ratio; rows list each source reals + fakes', () => {
+    const c = resolveConfig({ train: { batchSize: 4 }, sources: { original: 1, synthesized: 0.5 } });
+    const d = packBatch(fakeBatch(4), planMethod(c), c);
+    expect(d.reals).toBe(4);
+    expect(Array.from(d.labels)).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 1, 1]);
+    expect(d.rows).toEqual([
+      [0, 1, 2, 3, 4, 5, 6, 7],
+      [0, 1, 2, 3, 8, 9],
+    ]);
+    const px = (row: number) => d.images[row * per]!;
+    expect([0, 3, 4, 7, 8, 9].map(px).map((v) => Number(v.toFixed(4)))).toEqual([0, 0.03, 0.5, 0.53, 0.8, 0.81]);
+  });
+  it('orig-only uses the original sub-batch alone', () => {
+    const c = resolveConfig({ train: { batchSize: 2 }, method: { name: 'orig-only' } });
+    const d = packBatch(fakeBatch(2), planMethod(c), c);
+    expect(d.rows).toEqual([[0, 1, 2, 3]]);
+    expect(d.images[2 * per]).toBeCloseTo(0.5, 6);
+  });
+});
+
+describe('non-finite guard', () => {
+  for (const cgr of [true, false]) {
+    it(`a NaN pixel skips the step and leaves weights and optimizer untouched (CGR ${cgr ? 'on' : 'off'})`, async () => {
+      const c = resolveConfig({
+        train: { batchSize: 2 },
+        cgr: { enabled: cgr },
+        detector: { backbone: { kind: 'small-cnn', channels: [4] }, inputSize: S, projectionDim: 4 },
+      });
+      const plan = planMethod(c);
+      const det = createDetector({ ...c.detector, seed: 3 } as Parameters<typeof createDetector>[0]);
+      const opt = makeOptimizer(c);
+      const good = packBatch(fakeBatch(2), plan, c);
+      runStep(det, opt, plan, c, good, 0, 1e-3); // creates Adam's slots, so the count below is steady
+      const before = new Map([...det.namedWeights()].map(([k, v]) => [k, v.dataSync().slice()]));
+      const iterations = (opt as unknown as { iterations: number }).iterations;
+      const tensors = tf.memory().numTensors;
+      const bad = packBatch(fakeBatch(2), plan, c);
+      bad.images[5 * per + 7] = Number.NaN; // one pixel of one synthesized fake
+      const { record } = runStep(det, opt, plan, c, bad, 1, 1e-3);
+      expect(record.skipped).toBe(true);
+      expect(record.reason).toMatch(/not finite|NaN|non-finite/i);
+      for (const [k, v] of det.namedWeights()) expect(v.dataSync()).toEqual(before.get(k));
+      expect((opt as unknown as { iterations: number }).iterations).toBe(iterations);
+      expect(tf.memory().numTensors).toBe(tensors);
+      const next = runStep(det, opt, plan, c, good, 2, 1e-3);
+      expect(next.record.skipped).toBe(false);
+      expect(tf.memory().numTensors).toBe(tensors);
+      det.dispose();
+      opt.dispose();
+    });
+  }
+});
