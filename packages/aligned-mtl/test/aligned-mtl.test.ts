@@ -1,8 +1,15 @@
-import { GramianError, gramOfRows } from '@cs-dfd/gramian';
+import { gramOfRows } from '@cs-dfd/gramian';
+import {
+  expectBadGramsRejected,
+  GOLDEN_J,
+  independentProblems,
+  permuteGram,
+  problems,
+  update,
+} from '@cs-dfd/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type AlignedMtlScale, alignedMtl } from '../src/index.js';
-import { GOLDEN_J, independentProblems, permuteGram, problems, update } from './problems.js';
 
 // ---- an eigendecomposition-free construction of the same weights, written here to cross-check ----
 
@@ -253,16 +260,7 @@ describe('alignedMtl: properties', () => {
 
 describe('alignedMtl: bad input', () => {
   it('rejects invalid Gram matrices with typed errors', () => {
-    const bad: Array<[Float64Array, number, string]> = [
-      [Float64Array.of(1, 0, 0, Number.NaN), 2, 'non-finite'],
-      [Float64Array.of(-1, 0, 0, 1), 2, 'negative-diagonal'],
-      [Float64Array.of(1, 0, 0, 1), 1, 'shape'],
-      [Float64Array.of(1, 2, -3, 4), 2, 'asymmetric'],
-    ];
-    for (const [G, K, code] of bad) {
-      expect(() => alignedMtl().weights(G, K)).toThrow(GramianError);
-      expect(() => alignedMtl().weights(G, K)).toThrow(expect.objectContaining({ code }));
-    }
+    expectBadGramsRejected(() => alignedMtl());
   });
 
   it('rejects bad options and a preference vector of the wrong length', () => {

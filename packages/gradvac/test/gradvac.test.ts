@@ -1,10 +1,10 @@
 import { GramianError, gramOfRows } from '@cs-dfd/gramian';
 import { pcgrad } from '@cs-dfd/pcgrad';
 import { Rng } from '@cs-dfd/rng';
+import { expectBadGramsRejected, GOLDEN_J, type Problem, problems, update } from '@cs-dfd/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { gradVac, MAX_TARGET } from '../src/index.js';
-import { GOLDEN_J, type Problem, problems, update } from './problems.js';
 
 const dot = (a: readonly number[], b: readonly number[]) => a.reduce((s, x, p) => s + x * b[p]!, 0);
 
@@ -284,16 +284,7 @@ describe('gradVac: properties', () => {
 
 describe('gradVac: bad input', () => {
   it('rejects invalid Gram matrices with typed errors', () => {
-    const bad: Array<[Float64Array, number, string]> = [
-      [Float64Array.of(1, 0, 0, Number.NaN), 2, 'non-finite'],
-      [Float64Array.of(-1, 0, 0, 1), 2, 'negative-diagonal'],
-      [Float64Array.of(1, 0, 0), 2, 'shape'],
-      [Float64Array.of(1, 2, -3, 4), 2, 'asymmetric'],
-    ];
-    for (const [G, K, code] of bad) {
-      expect(() => gradVac().weights(G, K)).toThrow(GramianError);
-      expect(() => gradVac().weights(G, K)).toThrow(expect.objectContaining({ code }));
-    }
+    expectBadGramsRejected(() => gradVac());
   });
 
   it('refuses a different K while it holds targets, until reset()', () => {

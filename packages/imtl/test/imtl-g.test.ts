@@ -1,8 +1,16 @@
-import { GramianError, gramOfRows } from '@cs-dfd/gramian';
+import { gramOfRows } from '@cs-dfd/gramian';
+import {
+  expectBadGramsRejected,
+  GOLDEN_J,
+  gramTimes,
+  independentProblems,
+  permuteGram,
+  problems,
+  update,
+} from '@cs-dfd/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { imtlG } from '../src/index.js';
-import { decrease, GOLDEN_J, independentProblems, permuteGram, problems, update } from './problems.js';
 
 /** Solves A x = b (n×n, row-major) by Gaussian elimination with partial pivoting; written here to stay independent. */
 function gauss(A: number[][], b: number[]): number[] {
@@ -60,7 +68,7 @@ describe('imtlG: the defining conditions', () => {
       fc.property(independentProblems(), ({ G, K }) => {
         const { weights: w, info } = imtlG().solve(G, K);
         expect(w.reduce((s, x) => s + x, 0)).toBeCloseTo(1, 9);
-        const proj = decrease(G, w, K).map((x, i) => x / Math.sqrt(G[i * K + i]!));
+        const proj = gramTimes(G, K, w).map((x, i) => x / Math.sqrt(G[i * K + i]!));
         for (const p of proj) expect(Math.abs(p - info.projection!)).toBeLessThanOrEqual(1e-7 * Math.abs(p));
       }),
       { numRuns: 300 },
@@ -171,16 +179,7 @@ describe('imtlG: properties', () => {
 
 describe('imtlG: bad input', () => {
   it('rejects invalid Gram matrices with typed errors', () => {
-    const bad: Array<[Float64Array, number, string]> = [
-      [Float64Array.of(1, 0, 0, Number.POSITIVE_INFINITY), 2, 'non-finite'],
-      [Float64Array.of(-1, 0, 0, 1), 2, 'negative-diagonal'],
-      [Float64Array.of(1, 0, 0, 1), 3, 'shape'],
-      [Float64Array.of(1, 2, -3, 4), 2, 'asymmetric'],
-    ];
-    for (const [G, K, code] of bad) {
-      expect(() => imtlG().weights(G, K)).toThrow(GramianError);
-      expect(() => imtlG().weights(G, K)).toThrow(expect.objectContaining({ code }));
-    }
+    expectBadGramsRejected(() => imtlG());
   });
 
   it('rejects an out-of-range rcond', () => {

@@ -1,8 +1,8 @@
 import { gramOfRows } from '@cs-dfd/gramian';
+import { gramCases, gramTimes, maxDiag } from '@cs-dfd/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mgda, minNormActiveSet, minNormKktResidual, minNormPair } from '../src/index.js';
-import { gramCases, gramTimes, maxDiag } from './gram-cases.js';
 
 /** d = wᵀ J */
 function direction(J: number[][], w: ArrayLike<number>): number[] {

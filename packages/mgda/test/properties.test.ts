@@ -1,6 +1,3 @@
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { mgda } from '../src/index.js';
 import {
   gramCases,
   gramTimes,
@@ -8,7 +5,10 @@ import {
   permutationOf,
   permuteGram,
   updateDistanceSquared,
-} from './gram-cases.js';
+} from '@cs-dfd/test-utils';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { mgda } from '../src/index.js';
 
 const exact = mgda();
 /** Products of subnormal Gram entries (|G_ij| < 1e-300, from gradients below 1e-150) round absolutely. */

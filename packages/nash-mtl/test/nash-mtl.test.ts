@@ -1,8 +1,8 @@
 import { gramOfRows } from '@cs-dfd/gramian';
+import { gramTimes } from '@cs-dfd/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { nashMtl } from '../src/index.js';
-import { gramTimes } from './gram-cases.js';
 
 const J = [
   [-4, 1, 1],

@@ -1,7 +1,7 @@
+import { gramCases, gramTimes, permutationOf, permuteGram } from '@cs-dfd/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { nashMtl } from '../src/index.js';
-import { gramCases, gramTimes, permutationOf, permuteGram } from './gram-cases.js';
 
 const nash = nashMtl();
 

@@ -1,16 +1,6 @@
-import { GramianError } from '@cs-dfd/gramian';
+import { gramianErrorOf as errorOf, expectBadGramsRejected, expectGramUnchanged } from '@cs-dfd/test-utils';
 import { describe, expect, it } from 'vitest';
 import { type DualConeOptions, dualProj, upgrad } from '../src/index.js';
-
-function errorOf(f: () => unknown): GramianError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(GramianError);
-    return e as GramianError;
-  }
-  throw new Error('expected a GramianError');
-}
 
 describe.each([
   ['upgrad', upgrad],
@@ -37,17 +27,10 @@ describe.each([
   });
 
   it('a bad G: non-finite (names the task), negative diagonal, asymmetric, wrong size', () => {
-    const e = errorOf(() => factory().weights(Float64Array.of(1, 0, 0, Number.POSITIVE_INFINITY), 2));
-    expect(e.code).toBe('non-finite');
-    expect(e.task).toBe(1);
-    expect(errorOf(() => factory().weights(Float64Array.of(-1, 0, 0, 1), 2)).code).toBe('negative-diagonal');
-    expect(errorOf(() => factory().weights(Float64Array.of(1, 0.5, -0.5, 1), 2)).code).toBe('asymmetric');
-    expect(errorOf(() => factory().weights(Float64Array.of(1, 0, 0, 1), 3)).code).toBe('shape');
+    expectBadGramsRejected(() => factory());
   });
 
   it('does not mutate G', () => {
-    const G = Float64Array.of(18, -22, -22, 38);
-    factory({ regEps: 1e-4 }).weights(G, 2);
-    expect(Array.from(G)).toEqual([18, -22, -22, 38]);
+    expectGramUnchanged(factory({ regEps: 1e-4 }));
   });
 });

@@ -1,7 +1,7 @@
+import { gramCases, gramTimes, permutationOf, permuteGram, updateDistanceSquared } from '@cs-dfd/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dualProj, projectToDualCone, upgrad } from '../src/index.js';
-import { gramCases, gramTimes, permutationOf, permuteGram, updateDistanceSquared } from './gram-cases.js';
 
 /** Subnormal products (|G_ij| < 1e-300) round absolutely. */
 const TINY = 1e-300;

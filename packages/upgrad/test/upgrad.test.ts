@@ -1,8 +1,8 @@
 import { gramOfRows } from '@cs-dfd/gramian';
+import { gramCases, maxDiag } from '@cs-dfd/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dualProj, projectToDualCone, upgrad } from '../src/index.js';
-import { gramCases, maxDiag } from './gram-cases.js';
 
 const J = [
   [-4, 1, 1],
