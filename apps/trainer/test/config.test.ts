@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyOverrides, ConfigError, checkConfig, loadConfig, planMethod, resolveConfig } from '../src/index.js';
+import {
+  applyOverrides,
+  ConfigError,
+  checkConfig,
+  loadConfig,
+  planMethod,
+  resolveConfig,
+} from '../src/index.js';
 
 function errorOf(f: () => unknown): ConfigError {
   try {
@@ -54,10 +61,11 @@ describe('config schema', () => {
     const e = errorOf(() => planMethod(resolveConfig({ method: { name: 'adamw-mtl' } })));
     expect(e.key).toBe('method.name');
     expect(e.message).toContain('"adamw-mtl"');
-    for (const m of ['orig-only', 'syn-only', 'joint', 'uvs', 'pcgrad', 'nash-mtl']) expect(e.message).toContain(m);
+    for (const m of ['orig-only', 'syn-only', 'joint', 'uvs', 'pcgrad', 'nash-mtl'])
+      expect(e.message).toContain(m);
   });
 
-  it("passes aggregator options to the package, whose rejection names method.options", () => {
+  it('passes aggregator options to the package, whose rejection names method.options', () => {
     const e = errorOf(() => planMethod(resolveConfig({ method: { name: 'uvs', options: { c: -3 } } })));
     expect(e.key).toBe('method.options');
     expect(e.message).toContain('"c":-3');
@@ -128,8 +136,14 @@ describe('--set overrides', () => {
 describe('config files', () => {
   it('reads YAML and JSON the same way, then applies --set', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cs-dfd-train-config-'));
-    await writeFile(join(dir, 'a.yaml'), 'method:\n  name: cagrad\n  options: { c: 0.4 }\ntrain:\n  steps: 12\n');
-    await writeFile(join(dir, 'a.json'), JSON.stringify({ method: { name: 'cagrad', options: { c: 0.4 } }, train: { steps: 12 } }));
+    await writeFile(
+      join(dir, 'a.yaml'),
+      'method:\n  name: cagrad\n  options: { c: 0.4 }\ntrain:\n  steps: 12\n',
+    );
+    await writeFile(
+      join(dir, 'a.json'),
+      JSON.stringify({ method: { name: 'cagrad', options: { c: 0.4 } }, train: { steps: 12 } }),
+    );
     const y = await loadConfig(join(dir, 'a.yaml'), ['train.batchSize=8']);
     const j = await loadConfig(join(dir, 'a.json'), ['train.batchSize=8']);
     expect(y).toEqual(j);
@@ -142,9 +156,13 @@ describe('config files', () => {
     await writeFile(join(dir, 'bad.json'), '{"train": ');
     await expect(loadConfig(join(dir, 'bad.json'))).rejects.toThrow(/bad\.json is not valid JSON/);
     await writeFile(join(dir, 'val.yaml'), 'train:\n  batchSize: -2\n');
-    await expect(loadConfig(join(dir, 'val.yaml'))).rejects.toThrow(/val\.yaml: train\.batchSize: .*\(got -2\)/);
+    await expect(loadConfig(join(dir, 'val.yaml'))).rejects.toThrow(
+      /val\.yaml: train\.batchSize: .*\(got -2\)/,
+    );
     await writeFile(join(dir, 'list.yaml'), '- 1\n- 2\n');
     await expect(loadConfig(join(dir, 'list.yaml'))).rejects.toThrow(/top level must be a mapping/);
-    await expect(loadConfig(join(dir, 'missing.yaml'))).rejects.toThrow(/cannot read config file .*missing\.yaml/);
+    await expect(loadConfig(join(dir, 'missing.yaml'))).rejects.toThrow(
+      /cannot read config file .*missing\.yaml/,
+    );
   });
 });

@@ -6,7 +6,13 @@ import { applyOverrides, resolveConfig, type TrainConfig } from '../src/index.js
 /** Shared cache: the same options hash to the same folder, so every test file reuses one generated copy. */
 export const CACHE = join(tmpdir(), 'cs-dfd-train-test-cache');
 
-export const TINY_FACEWORLD = { identities: 6, targetIdentities: 2, videosPerIdentity: 1, frames: 2, size: 48 };
+export const TINY_FACEWORLD = {
+  identities: 6,
+  targetIdentities: 2,
+  videosPerIdentity: 1,
+  frames: 2,
+  size: 48,
+};
 
 /** The raw tiny config (before validation); `sets` are `--set` style overrides. */
 export function tinyRaw(sets: string[] = []): Record<string, unknown> {

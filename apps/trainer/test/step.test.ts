@@ -16,7 +16,8 @@ const per = S * S * 3;
 function fakeBatch(B: number): Batch {
   const sub = (source: 'original' | 'synthesized', base: number): SubBatch => {
     const images = new Float32Array(2 * B * per);
-    for (let i = 0; i < 2 * B; i++) images.fill(i < B ? 0.01 * i : base + 0.01 * (i - B), i * per, (i + 1) * per);
+    for (let i = 0; i < 2 * B; i++)
+      images.fill(i < B ? 0.01 * i : base + 0.01 * (i - B), i * per, (i + 1) * per);
     return {
       source,
       images,
@@ -30,7 +31,11 @@ function fakeBatch(B: number): Batch {
 }
 
 describe('learning-rate schedule', () => {
-  const c = resolveConfig({ optimizer: { lr: 0.1 }, schedule: { kind: 'cosine', warmup: 4, minFactor: 0.1 }, train: { steps: 14 } });
+  const c = resolveConfig({
+    optimizer: { lr: 0.1 },
+    schedule: { kind: 'cosine', warmup: 4, minFactor: 0.1 },
+    train: { steps: 14 },
+  });
   it('warms up linearly, starts the cosine at lr and ends at minFactor·lr', () => {
     expect(learningRate(c, 0)).toBeCloseTo(0.1 / 5, 12);
     expect(learningRate(c, 3)).toBeCloseTo(0.4 / 5, 12);
@@ -55,7 +60,9 @@ describe('packBatch', () => {
       [0, 1, 2, 3, 8, 9],
     ]);
     const px = (row: number) => d.images[row * per]!;
-    expect([0, 3, 4, 7, 8, 9].map(px).map((v) => Number(v.toFixed(4)))).toEqual([0, 0.03, 0.5, 0.53, 0.8, 0.81]);
+    expect([0, 3, 4, 7, 8, 9].map(px).map((v) => Number(v.toFixed(4)))).toEqual([
+      0, 0.03, 0.5, 0.53, 0.8, 0.81,
+    ]);
   });
   it('orig-only uses the original sub-batch alone', () => {
     const c = resolveConfig({ train: { batchSize: 2 }, method: { name: 'orig-only' } });

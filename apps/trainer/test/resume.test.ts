@@ -1,0 +1,153 @@
+// The resume promise: a run killed with SIGKILL mid-epoch and resumed with --resume ends with the same weights,
+// bit for bit, as an uninterrupted run with the same seed. The killed run is the real CLI (dist/cli.js, rebuilt
+// here); the uninterrupted one runs in process.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CheckpointError, loadCheckpoint, resolveConfig, train } from '../src/index.js';
+import { tinyRaw } from './fixture.js';
+
+const APP = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = join(APP, 'dist', 'cli.js');
+
+// Rebuild dist/ only when a source is newer than the built CLI (CI's build step has usually just done it).
+beforeAll(async () => {
+  const built = await stat(CLI).then(
+    (s) => s.mtimeMs,
+    () => 0,
+  );
+  const sources = await readdir(join(APP, 'src'));
+  const newest = Math.max(
+    ...(await Promise.all(sources.map((f) => stat(join(APP, 'src', f)).then((s) => s.mtimeMs)))),
+  );
+  if (newest > built) {
+    execFileSync(
+      process.execPath,
+      [join(APP, '../../node_modules/typescript/bin/tsc'), '-p', join(APP, 'tsconfig.build.json')],
+      { stdio: 'inherit' },
+    );
+  }
+});
+
+// batchSize 3 over 8 training reals: an epoch is 2⅔ steps, so the checkpoint at step 4 is mid-epoch.
+const SETS = ['train.steps=8', 'train.batchSize=3', 'train.checkpointEvery=2', 'train.evalEvery=4'];
+
+function runCli(args: string[]): {
+  child: ReturnType<typeof spawn>;
+  done: Promise<{ code: number | null; signal: string | null; stderr: string }>;
+} {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => {
+    stderr += d;
+  });
+  const done = new Promise<{ code: number | null; signal: string | null; stderr: string }>((res) =>
+    child.on('exit', (code, signal) => res({ code, signal, stderr })),
+  );
+  return { child, done };
+}
+
+async function stateStep(out: string): Promise<number> {
+  try {
+    return (JSON.parse(await readFile(join(out, 'checkpoint', 'state.json'), 'utf8')) as { step: number })
+      .step;
+  } catch {
+    return -1;
+  }
+}
+
+const weightsOf = async (dir: string) => {
+  const bin = (await readdir(dir)).find((f) => f.endsWith('.bin'))!;
+  return readFile(join(dir, bin));
+};
+
+const stepLog = async (out: string) =>
+  (await readFile(join(out, 'log.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const { ms: _ms, ...rest } = JSON.parse(l) as Record<string, unknown>;
+      return rest;
+    });
+
+describe('resume after SIGKILL', () => {
+  it('reaches bitwise the same final weights, optimizer state and log as an uninterrupted run', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'cs-dfd-train-resume-'));
+    const configFile = join(tmp, 'tiny.json');
+    await writeFile(configFile, JSON.stringify(tinyRaw(SETS)));
+    const killedOut = join(tmp, 'killed');
+    const straightOut = join(tmp, 'straight');
+
+    const first = runCli(['--config', configFile, '--out', killedOut, '--progress', 'none']);
+    const straight = train({ config: resolveConfig(tinyRaw(SETS)), out: straightOut });
+    let killedAt = -1;
+    for (;;) {
+      const s = await stateStep(killedOut);
+      if (s >= 4) {
+        first.child.kill('SIGKILL');
+        killedAt = s;
+        break;
+      }
+      if (first.child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const r1 = await first.done;
+    expect(r1.signal, `the first run ended before it could be killed: ${r1.stderr}`).toBe('SIGKILL');
+    expect(killedAt).toBeLessThan(8);
+
+    const second = runCli(['--config', configFile, '--out', killedOut, '--progress', 'lines', '--resume']);
+    const r2 = await second.done;
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(r2.stderr).toMatch(/resumed at step \d+/);
+    await straight;
+
+    expect(
+      (await weightsOf(join(killedOut, 'checkpoint', 'model'))).equals(
+        await weightsOf(join(straightOut, 'checkpoint', 'model')),
+      ),
+    ).toBe(true);
+    expect(
+      (await weightsOf(join(killedOut, 'best'))).equals(await weightsOf(join(straightOut, 'best'))),
+    ).toBe(true);
+    const [a, b] = [
+      join(killedOut, 'checkpoint', 'optimizer.bin'),
+      join(straightOut, 'checkpoint', 'optimizer.bin'),
+    ];
+    expect((await readFile(a)).equals(await readFile(b))).toBe(true);
+    expect(await stepLog(killedOut)).toEqual(await stepLog(straightOut));
+    const report = JSON.parse(await readFile(join(killedOut, 'report.json'), 'utf8'));
+    const reference = JSON.parse(await readFile(join(straightOut, 'report.json'), 'utf8'));
+    expect(report.metrics).toEqual(reference.metrics);
+  });
+
+  it('refuses a checkpoint whose files do not match the manifest, naming the file', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cs-dfd-train-corrupt-'));
+    await train({
+      config: resolveConfig(tinyRaw(['train.steps=2', 'train.checkpointEvery=2', 'train.evalEvery=2'])),
+      out,
+    });
+    const state = join(out, 'checkpoint', 'state.json');
+    await writeFile(state, (await readFile(state, 'utf8')).replace('"step": 2', '"step": 1'));
+    await expect(loadCheckpoint(out)).rejects.toThrow(CheckpointError);
+    await expect(loadCheckpoint(out)).rejects.toThrow(/state\.json: SHA-256 mismatch/);
+    const r = runCli(['--config', join(out, 'config.json'), '--out', out, '--resume', '--progress', 'none']);
+    const { code, stderr } = await r.done;
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/state\.json: SHA-256 mismatch/);
+  });
+
+  it('refuses to resume with a different config', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cs-dfd-train-diff-'));
+    await train({ config: resolveConfig(tinyRaw(['train.steps=2', 'train.checkpointEvery=2'])), out });
+    await expect(
+      train({
+        config: resolveConfig(tinyRaw(['train.steps=2', 'train.checkpointEvery=2', 'optimizer.lr=0.5'])),
+        out,
+        resume: true,
+      }),
+    ).rejects.toThrow(/config differs from the checkpoint/);
+  });
+});
