@@ -130,6 +130,24 @@ describe('SynthesisPool', () => {
     }
   });
 
+  it('a worker that dies fails its samples by name and is replaced', async () => {
+    const pool = new SynthesisPool({
+      size: 1,
+      workerScript: new URL('./fixtures/crash-worker.mjs', import.meta.url),
+    });
+    try {
+      const first = pool.threads[0]!;
+      await expect(pool.run({ ...faces[0]!, seed: 1, id: 'doomed' })).rejects.toThrow(
+        /sample doomed: its worker failed: boom in worker/,
+      );
+      expect(pool.threads).toHaveLength(1);
+      expect(pool.threads[0]).not.toBe(first);
+    } finally {
+      await pool.close();
+    }
+    expect(pool.liveWorkers).toBe(0);
+  });
+
   it('refuses a bad size with a typed error', () => {
     for (const size of [-1, 1.5, Number.NaN]) {
       expect(() => new SynthesisPool({ size })).toThrow(ForgeryError);
