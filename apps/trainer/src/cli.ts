@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { initBackend } from '@cs-dfd/backend';
 import { Command, Option } from 'commander';
 import { CheckpointError } from './checkpoint.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, configKeys, loadConfig } from './config.js';
 import { methodNames } from './method.js';
 import { defaultProgress, lineProgress } from './progress.js';
 import { scorePaths } from './score.js';
@@ -59,9 +59,14 @@ Methods (method.name): ${methodNames().join(', ')}
 CGR: cgr.enabled, cgr.weight (λ), cgr.mode (exact|diagonal|generic), cgr.rho (hinge|linear), cgr.split (fused|exact)
 Backend: --set backend=auto|node-gpu|node|wasm|cpu (or CS_DFD_BACKEND)
 
+Config keys (file or --set) and defaults:
+${configKeys()
+  .map(([k, v]) => `  ${k.padEnd(34)} ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+  .join('\n')}
+
 Examples:
   cs-dfd-train                                     # the README's default run
-  cs-dfd-train --set method.name=joint --set cgr.enabled=false --out runs/joint
+  cs-dfd-train --set method.name=joint --set cgr.enabled=false --out out/joint
   cs-dfd-train --config ff.yaml --out runs/ff      # DeepfakeBench-layout data (data.source: deepfakebench)
   cs-dfd-train --out out/train --resume
   cs-dfd-train score --checkpoint out/train path/to/images`,

@@ -301,3 +301,25 @@ export function stableJson(v: unknown): string {
 export function hashOf(v: unknown): string {
   return createHash('sha256').update(stableJson(v)).digest('hex').slice(0, 16);
 }
+
+/** Every config key (dotted) with its default, for `--help`; open-ended maps show their default object. */
+export function configKeys(): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  const walk = (v: unknown, prefix: string, open: boolean) => {
+    if (!open && v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0) {
+      for (const [k, x] of Object.entries(v)) {
+        const key = prefix === '' ? k : `${prefix}.${k}`;
+        walk(x, key, OPEN_MAPS.includes(key));
+      }
+    } else out.push([prefix, v]);
+  };
+  walk(ConfigSchema.parse({}), '', false);
+  out.push([
+    'data.deepfakebench',
+    '{ root, files, crossDomain: [{ name, files, root? }], compression, labelMap }',
+  ]);
+  return out;
+}
+
+/** Keys whose values are free-form maps validated by another package. */
+const OPEN_MAPS = ['detector', 'method.options', 'data.faceworld.options'];

@@ -1,36 +1,15 @@
 // The resume promise: a run killed with SIGKILL mid-epoch and resumed with --resume ends with the same weights,
 // bit for bit, as an uninterrupted run with the same seed. The killed run is the real CLI (dist/cli.js, rebuilt
 // here); the uninterrupted one runs in process.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointError, loadCheckpoint, resolveConfig, train } from '../src/index.js';
-import { tinyRaw } from './fixture.js';
+import { CLI, ensureBuilt, tinyRaw } from './fixture.js';
 
-const APP = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = join(APP, 'dist', 'cli.js');
-
-// Rebuild dist/ only when a source is newer than the built CLI (CI's build step has usually just done it).
-beforeAll(async () => {
-  const built = await stat(CLI).then(
-    (s) => s.mtimeMs,
-    () => 0,
-  );
-  const sources = await readdir(join(APP, 'src'));
-  const newest = Math.max(
-    ...(await Promise.all(sources.map((f) => stat(join(APP, 'src', f)).then((s) => s.mtimeMs)))),
-  );
-  if (newest > built) {
-    execFileSync(
-      process.execPath,
-      [join(APP, '../../node_modules/typescript/bin/tsc'), '-p', join(APP, 'tsconfig.build.json')],
-      { stdio: 'inherit' },
-    );
-  }
-});
+beforeAll(ensureBuilt);
 
 // batchSize 3 over 8 training reals: an epoch is 2⅔ steps, so the checkpoint at step 4 is mid-epoch.
 const SETS = ['train.steps=8', 'train.batchSize=3', 'train.checkpointEvery=2', 'train.evalEvery=4'];

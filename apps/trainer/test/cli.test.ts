@@ -1,0 +1,95 @@
+// The command line itself: --help documents every option, bad input exits 1 naming the key, and `score` agrees
+// with the trainer's own evaluation path.
+import { execFile } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { loadDetector } from '@cs-dfd/detectors';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  ConfigSchema,
+  decodeSplit,
+  faceworldFolder,
+  loadDatasets,
+  resolveConfig,
+  scoreImages,
+  train,
+} from '../src/index.js';
+import { CACHE, CLI, ensureBuilt, TINY_FACEWORLD, tinyRaw } from './fixture.js';
+
+const run = promisify(execFile);
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+}
+
+beforeAll(async () => {
+  await ensureBuilt();
+  await faceworldFolder(TINY_FACEWORLD, CACHE);
+});
+
+describe('cs-dfd-train', () => {
+  it('--help lists every option, every top-level config section and the methods', async () => {
+    const { code, stdout } = await cli(['--help']);
+    expect(code).toBe(0);
+    for (const opt of ['--config', '--set', '--out', '--resume', '--progress', 'score'])
+      expect(stdout).toContain(opt);
+    for (const m of [
+      'orig-only',
+      'syn-only',
+      'joint',
+      'uvs',
+      'pcgrad',
+      'cagrad',
+      'mgda',
+      'imtl',
+      'aligned-mtl',
+      'upgrad',
+      'gradvac',
+      'nash-mtl',
+    ]) {
+      expect(stdout).toContain(m);
+    }
+    for (const section of Object.keys(ConfigSchema.shape)) expect(stdout).toContain(section);
+    const score = await cli(['score', '--help']);
+    for (const opt of ['--checkpoint', '--json', 'paths']) expect(score.stdout).toContain(opt);
+  });
+
+  it('exits 1 with the key and value named for a bad --set', async () => {
+    const { code, stderr } = await cli(['--set', 'train.batchSize=0', '--out', join(tmpdir(), 'never')]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/train\.batchSize: .*\(got 0\)/);
+  });
+
+  it('score prints P(fake) per image, equal to the evaluation path, as text and JSON', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cs-dfd-train-score-'));
+    const config = resolveConfig(tinyRaw(['train.steps=2', 'train.evalEvery=2']));
+    await train({ config, out });
+    const data = await loadDatasets(config);
+    const records = data.eval.find((s) => s.name === 'test')!.records.slice(0, 5);
+    const det = await loadDetector(join(out, 'best'));
+    const expected = scoreImages(
+      det,
+      (await decodeSplit('t', records, det.config.inputSize)).images,
+      det.config.inputSize,
+      64,
+    );
+    det.dispose();
+    const json = await cli(['score', '--checkpoint', out, '--json', ...records.map((r) => r.image)]);
+    expect(json.code, json.stderr).toBe(0);
+    const scored = JSON.parse(json.stdout) as { path: string; score: number }[];
+    expect(scored.map((s) => s.path)).toEqual(records.map((r) => r.image));
+    scored.forEach((s, i) => expect(s.score).toBeCloseTo(expected[i]!, 5));
+    const text = await cli(['score', '--checkpoint', out, records[0]!.image]);
+    expect(text.stdout.trim()).toBe(`${records[0]!.image}\t${expected[0]!.toFixed(4)}`);
+    const missing = await cli(['score', '--checkpoint', out, join(out, 'nope.png')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('nope.png: no such file or folder');
+  });
+});
