@@ -5,10 +5,7 @@ import {
   type Weighting,
   type WeightingResult,
 } from '@cs-dfd/gramian';
-import { symmetricEigen } from '@cs-dfd/gramian/linalg';
-
-/** float32 machine epsilon (see {@link AlignedMtlOptions.rcond}). */
-const FLOAT32_EPS = 2 ** -23;
+import { float32Rcond, symmetricEigen } from '@cs-dfd/gramian/linalg';
 
 /** Which eigenvalue sets the common length of the aligned gradients (the official code's `scale_mode`). */
 export type AlignedMtlScale = 'min' | 'median' | 'rmse';
@@ -80,7 +77,7 @@ export function alignedMtl(options: AlignedMtlOptions = {}): AlignedMtlWeighting
     const p = preference ?? new Float64Array(K).fill(1 / K);
     const { values, vectors } = symmetricEigen(G, K);
     const lmax = Math.max(0, ...values);
-    const cut = (options.rcond ?? K * FLOAT32_EPS) * lmax;
+    const cut = (options.rcond ?? float32Rcond(K)) * lmax;
     // values are ascending: the kept ones are a suffix
     const kept: number[] = [];
     for (let k = 0; k < K; k++) if (values[k]! > cut && values[k]! > 0) kept.push(k);

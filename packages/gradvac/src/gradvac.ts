@@ -1,6 +1,8 @@
 import {
   applyReduction,
+  checkChoice,
   checkOption,
+  correctInRandomOrder,
   GramianError,
   type Reduction,
   validateGram,
@@ -68,12 +70,7 @@ export function gradVac(options: GradVacOptions = {}): GradVacWeighting {
   if (!Number.isFinite(seed)) {
     throw new GramianError('invalid-option', `gradVac: option seed must be a finite number, got ${seed}`);
   }
-  if (reduction !== 'sum' && reduction !== 'mean') {
-    throw new GramianError(
-      'invalid-option',
-      `gradVac: option reduction must be 'sum' or 'mean', got ${String(reduction)}`,
-    );
-  }
+  checkChoice('gradVac', 'reduction', reduction, ['sum', 'mean']);
   let rng = new Rng(seed);
   let ema: Float64Array | null = null;
   let tracked = 0;
@@ -92,17 +89,13 @@ export function gradVac(options: GradVacOptions = {}): GradVacWeighting {
     for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) if (i !== j) meanTarget += targets[i * K + j]!;
     meanTarget = K > 1 ? meanTarget / (K * (K - 1)) : 0;
 
-    const w = new Float64Array(K);
-    const c = new Float64Array(K);
     const Gc = new Float64Array(K);
-    let adjustments = 0;
-    for (let i = 0; i < K; i++) {
-      const order = rng.permutation(K);
-      c.fill(0);
-      c[i] = 1;
-      for (const j of order) {
+    const { weights: w, corrections: adjustments } = correctInRandomOrder(
+      K,
+      (n) => rng.permutation(n),
+      (c, i, j) => {
         const nj = norms[j]!;
-        if (j === i || nj === 0) continue;
+        if (nj === 0) return false;
         // Gc = G c: (Gc)_k = <g_i', g_k>, and ||g_i'||² = cᵀ G c
         let q = 0;
         for (let k = 0; k < K; k++) {
@@ -111,18 +104,16 @@ export function gradVac(options: GradVacOptions = {}): GradVacWeighting {
           Gc[k] = s;
           q += c[k]! * s;
         }
-        if (!(q > 0)) continue; // g_i' = 0: no direction to correct
+        if (!(q > 0)) return false; // g_i' = 0: no direction to correct
         const ni = Math.sqrt(q);
         const phi = clampCos(Gc[j]! / (ni * nj));
         const T = fixed ?? Math.min(targets[i * K + j]!, MAX_TARGET);
-        if (phi < T) {
-          const rootT = Math.sqrt(1 - T * T);
-          c[j] = c[j]! + (ni * (T * Math.sqrt(1 - phi * phi) - phi * rootT)) / (nj * rootT);
-          adjustments++;
-        }
-      }
-      for (let k = 0; k < K; k++) w[k] = w[k]! + c[k]!;
-    }
+        if (phi >= T) return false;
+        const rootT = Math.sqrt(1 - T * T);
+        c[j] = c[j]! + (ni * (T * Math.sqrt(1 - phi * phi) - phi * rootT)) / (nj * rootT);
+        return true;
+      },
+    );
 
     if (fixed === undefined) {
       for (let i = 0; i < K; i++) {

@@ -55,3 +55,27 @@ export function checkOption(
     );
   }
 }
+
+/** Throws `invalid-option` unless `value` is one of `choices` (named in the message, quoted). */
+export function checkChoice<T extends string>(
+  method: string,
+  option: string,
+  value: unknown,
+  choices: readonly T[],
+): asserts value is T {
+  if (!choices.includes(value as T)) {
+    const names = choices.map((c) => `'${c}'`).join(' or ');
+    throw new GramianError(
+      'invalid-option',
+      `${method}: option ${option} must be ${names}, got ${String(value)}`,
+    );
+  }
+}
+
+/** Throws `invalid-option` unless `value` is an integer within [min, max] (iteration caps, counts). */
+export function checkInteger(method: string, option: string, value: number, min: number, max: number): void {
+  checkOption(method, option, value, min, max);
+  if (!Number.isInteger(value)) {
+    throw new GramianError('invalid-option', `${method}: option ${option} must be an integer, got ${value}`);
+  }
+}

@@ -14,7 +14,14 @@ export {
   type WeightingResult,
 } from './contract.js';
 export { cosine, type GramDiagnostics, gramDiagnostics } from './diagnostics.js';
-export { checkOption, GramianError, type GramianErrorCode, taskLabel } from './errors.js';
+export {
+  checkChoice,
+  checkInteger,
+  checkOption,
+  GramianError,
+  type GramianErrorCode,
+  taskLabel,
+} from './errors.js';
 export {
   at,
   checkFiniteGradients,
@@ -25,3 +32,4 @@ export {
   type HostVector,
   validateGram,
 } from './gram.js';
+export { type Correction, correctInRandomOrder, type SequentialCorrection } from './surgery.js';

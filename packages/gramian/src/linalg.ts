@@ -67,6 +67,18 @@ export function symmetricEigen(A: ArrayLike<number>, n: number): SymmetricEigen 
 /** Relative eigenvalue cut below which a Gram matrix direction counts as zero. */
 export const DEFAULT_RCOND = 1e-12;
 
+/** float32 machine epsilon, 2⁻²³. */
+export const FLOAT32_EPSILON = 2 ** -23;
+
+/**
+ * K · 2⁻²³: the pseudo-inverse cut `torch.linalg.pinv` uses on a float32 K×K matrix by default (its rtol is
+ * max(m, n) · eps). G is accumulated in float32 on the tensor backend, so relative eigenvalues below this are
+ * noise; IMTL-G and Aligned-MTL cut them (the float64 {@link DEFAULT_RCOND} would keep them, amplified by 1/λ).
+ */
+export function float32Rcond(K: number): number {
+  return K * FLOAT32_EPSILON;
+}
+
 /** Moore–Penrose pseudo-inverse of a symmetric PSD matrix (eigenvalues below rcond·λ_max are dropped). */
 export function pseudoInverseSym(A: ArrayLike<number>, n: number, rcond = DEFAULT_RCOND): Float64Array {
   const { values, vectors } = symmetricEigen(A, n);
@@ -280,4 +292,99 @@ export function nnls(
     }
   }
   return x;
+}
+
+/**
+ * The min-norm point of the convex hull of K vectors, in Gram space: w⋆ = argmin_{w ∈ Δ} wᵀ G w (Δ the
+ * probability simplex; MGDA's common descent direction, Nash-MTL's Pareto-stationarity test). Exact solve by a reduction to non-negative least squares: with F a factor of G (FᵀF = G),
+ *   x⋆ = argmin_{x ≥ 0} ||F x||² + (1ᵀx − 1)²
+ * equals w⋆/(1 + q⋆) where q⋆ = w⋆ᵀ G w⋆: for x = τ w (w ∈ Δ) the objective is τ² q(w) + (τ − 1)², minimised
+ * over τ at q(w)/(1 + q(w)), which increases with q(w). So w⋆ = x⋆/Σ x⋆, found by Lawson–Hanson's finite
+ * active-set method. G is first scaled to unit max-diagonal (w⋆ does not change) so that q⋆ ≤ 1 and the
+ * simplex row is as heavy as the Gram rows.
+ */
+export function minNormOnSimplex(G: ArrayLike<number>, K: number): Float64Array {
+  const scale = maxDiagonal(G, K);
+  if (scale === 0) return new Float64Array(K).fill(1 / K);
+  const Gs = Float64Array.from(G, (v) => v / scale);
+  const F = gramFactor(Gs, K);
+  const C = new Float64Array((K + 1) * K);
+  C.set(F);
+  C.fill(1, K * K);
+  const target = new Float64Array(K + 1);
+  target[K] = 1;
+  const x = nnls(C, target, K + 1, K);
+  let total = 0;
+  for (let i = 0; i < K; i++) total += x[i]!;
+  // Σ x⋆ = 1/(1 + q⋆) ≥ 1/2 at the optimum; the guard only keeps a failed solve finite.
+  const weights = total > 0 ? x.map((v) => v / total) : new Float64Array(K).fill(1 / K);
+  return polishOnSupport(Gs, K, weights);
+}
+
+/**
+ * Lawson–Hanson finds the optimal support reliably, but its least-squares step goes through the normal
+ * equations (an eigen pseudo-inverse), which loses accuracy when the gradient norms differ by orders of
+ * magnitude. On the support S the optimum solves the bordered KKT system [G_SS 1; 1ᵀ 0][w; −λ] = [0; 1]
+ * directly; solved by pivoted elimination after scaling G to unit diagonal (w_i = y_i/||g_i||), whose residual
+ * is small relative to G itself. The polished w replaces the input only when it stays feasible and its KKT
+ * residual is smaller, so this step can only help.
+ */
+function polishOnSupport(G: Float64Array, K: number, w: Float64Array): Float64Array {
+  const S: number[] = [];
+  for (let i = 0; i < K; i++) if (w[i]! > 0 && G[i * K + i]! > 0) S.push(i);
+  const m = S.length;
+  if (m < 2) return w;
+  const norms = S.map((i) => Math.sqrt(G[i * K + i]!));
+  const nmin = Math.min(...norms);
+  const n = m + 1;
+  const A = new Float64Array(n * n);
+  const b = new Float64Array(n);
+  for (let a = 0; a < m; a++) {
+    for (let c = 0; c < m; c++) A[a * n + c] = G[S[a]! * K + S[c]!]! / (norms[a]! * norms[c]!);
+    // the border row is 1/||g_i||, scaled by ||g||_min so that its entries are at most 1
+    A[a * n + m] = -nmin / norms[a]!;
+    A[m * n + a] = nmin / norms[a]!;
+  }
+  b[m] = 1;
+  const sol = solveLinear(A, b, n);
+  if (sol === null) return w;
+  const polished = new Float64Array(K);
+  let total = 0;
+  for (let a = 0; a < m; a++) {
+    const v = sol[a]! / norms[a]!;
+    if (!(v > 0) || !Number.isFinite(v)) return w;
+    polished[S[a]!] = v;
+    total += v;
+  }
+  for (let a = 0; a < m; a++) polished[S[a]!] = polished[S[a]!]! / total;
+  return minNormKktResidual(G, K, polished) < minNormKktResidual(G, K, w) ? polished : w;
+}
+
+/**
+ * First-order optimality of w for min wᵀGw on Δ, relative to max_i G_ii: with λ = wᵀGw and r = Gw − λ1 the
+ * KKT conditions are r ≥ 0 and w_i r_i = 0; returns max_i max(−r_i, |w_i r_i|) / max_i G_ii (0 for G = 0).
+ */
+export function minNormKktResidual(G: ArrayLike<number>, K: number, w: ArrayLike<number>): number {
+  const scale = maxDiagonal(G, K);
+  if (scale === 0) return 0;
+  const Gw = new Float64Array(K);
+  let lambda = 0;
+  for (let i = 0; i < K; i++) {
+    let s = 0;
+    for (let j = 0; j < K; j++) s += G[i * K + j]! * w[j]!;
+    Gw[i] = s;
+    lambda += w[i]! * s;
+  }
+  let worst = 0;
+  for (let i = 0; i < K; i++) {
+    const r = Gw[i]! - lambda;
+    worst = Math.max(worst, -r, Math.abs(w[i]! * r));
+  }
+  return worst / scale;
+}
+
+function maxDiagonal(G: ArrayLike<number>, K: number): number {
+  let m = 0;
+  for (let i = 0; i < K; i++) m = Math.max(m, G[i * K + i]!);
+  return m;
 }

@@ -1,8 +1,5 @@
 import { checkOption, validateGram, type Weighting, type WeightingResult } from '@cs-dfd/gramian';
-import { matVec, pseudoInverseSym } from '@cs-dfd/gramian/linalg';
-
-/** float32 machine epsilon: G is accumulated in float32 on the tensor backend, so smaller relative eigenvalues are noise. */
-const FLOAT32_EPS = 2 ** -23;
+import { float32Rcond, matVec, pseudoInverseSym } from '@cs-dfd/gramian/linalg';
 
 /** Options of {@link imtlG}. */
 export interface ImtlGOptions {
@@ -42,7 +39,7 @@ export function imtlG(options: ImtlGOptions = {}): ImtlGWeighting {
 
   const solve = (G: Float64Array, K: number): WeightingResult => {
     validateGram(G, K);
-    const rcond = options.rcond ?? K * FLOAT32_EPS;
+    const rcond = options.rcond ?? float32Rcond(K);
     const norms = new Float64Array(K);
     for (let i = 0; i < K; i++) norms[i] = Math.sqrt(G[i * K + i]!);
     const v = matVec(pseudoInverseSym(G, K, rcond), norms, K, K);

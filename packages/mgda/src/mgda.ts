@@ -1,6 +1,7 @@
 import {
+  checkChoice,
+  checkInteger,
   checkOption,
-  GramianError,
   type Reduction,
   validateGram,
   type Weighting,
@@ -55,29 +56,13 @@ export type MgdaWeighting = Weighting & { solve(G: Float64Array, K: number): Wei
  */
 export function mgda(options: MgdaOptions = {}): MgdaWeighting {
   const solver = options.solver ?? 'exact';
-  if (solver !== 'exact' && solver !== 'frank-wolfe') {
-    throw new GramianError(
-      'invalid-option',
-      `mgda: option solver must be 'exact' or 'frank-wolfe', got ${String(solver)}`,
-    );
-  }
+  checkChoice('mgda', 'solver', solver, ['exact', 'frank-wolfe']);
   const reduction = options.reduction ?? 'mean';
-  if (reduction !== 'mean' && reduction !== 'sum') {
-    throw new GramianError(
-      'invalid-option',
-      `mgda: option reduction must be 'mean' or 'sum', got ${String(reduction)}`,
-    );
-  }
+  checkChoice('mgda', 'reduction', reduction, ['mean', 'sum']);
   const tolerance = options.tolerance ?? 1e-3;
   checkOption('mgda', 'tolerance', tolerance, 0, 1);
   const maxIterations = options.maxIterations ?? 100;
-  checkOption('mgda', 'maxIterations', maxIterations, 1, 1e7);
-  if (!Number.isInteger(maxIterations)) {
-    throw new GramianError(
-      'invalid-option',
-      `mgda: option maxIterations must be an integer, got ${maxIterations}`,
-    );
-  }
+  checkInteger('mgda', 'maxIterations', maxIterations, 1, 1e7);
 
   const simplexWeights = (G: Float64Array, K: number): MinNormSolution => {
     validateGram(G, K);

@@ -5,7 +5,7 @@
  * the norms. β minimises the strictly convex, self-concordant φ(β) = ½ βᵀCβ − Σ log β_i, solved by Newton's
  * method with a positivity-keeping backtracking line search.
  */
-import { gramFactor, matVec, nnls, pseudoInverseSym, solveLinear } from '@cs-dfd/gramian/linalg';
+import { matVec, minNormOnSimplex, pseudoInverseSym, quadForm, solveLinear } from '@cs-dfd/gramian/linalg';
 
 /** Solution of β ∘ (Cβ) = 1 and how it was found. */
 export interface BargainingSolution {
@@ -21,7 +21,7 @@ export interface BargainingSolution {
 /**
  * Newton's method on φ from β = 1 (exact for orthogonal gradients). Stops when the residual is ≤ `tolerance`
  * or after `maxIterations` steps (returning the last iterate, which is finite and positive). Requires a
- * solution to exist (see {@link minNormOnSimplex}).
+ * solution to exist (see {@link minNormSquared}).
  */
 export function solveBargaining(
   C: Float64Array,
@@ -104,23 +104,9 @@ function relativeResidual(C: Float64Array, K: number, beta: Float64Array, Cb: Fl
 /**
  * min_{w ∈ Δ} wᵀCw, the squared distance from 0 to the hull of the unit gradients. Zero exactly when some
  * non-negative combination of gradients vanishes (Pareto stationarity), which is when no bargaining solution
- * exists: φ is then unbounded below along that combination. Exact NNLS reduction
- * x⋆ = argmin_{x≥0} ||Fx||² + (1ᵀx − 1)² = w⋆/(1 + q⋆), FᵀF = C.
+ * exists: φ is then unbounded below along that combination. The simplex point is `minNormOnSimplex` of
+ * `@cs-dfd/gramian/linalg` (the exact solver MGDA uses).
  */
-export function minNormOnSimplex(C: Float64Array, K: number): number {
-  const F = gramFactor(C, K);
-  const A = new Float64Array((K + 1) * K);
-  A.set(F);
-  A.fill(1, K * K);
-  const target = new Float64Array(K + 1);
-  target[K] = 1;
-  const x = nnls(A, target, K + 1, K);
-  let total = 0;
-  for (const v of x) total += v;
-  if (!(total > 0)) return 0;
-  const w = x.map((v) => v / total);
-  const Cw = matVec(C, w, K, K);
-  let q = 0;
-  for (let i = 0; i < K; i++) q += w[i]! * Cw[i]!;
-  return Math.max(0, q);
+export function minNormSquared(C: Float64Array, K: number): number {
+  return Math.max(0, quadForm(C, minNormOnSimplex(C, K), K));
 }

@@ -1,11 +1,12 @@
 import {
+  checkInteger,
   checkOption,
   GramianError,
   validateGram,
   type Weighting,
   type WeightingResult,
 } from '@cs-dfd/gramian';
-import { type BargainingSolution, minNormOnSimplex, solveBargaining } from './bargaining.js';
+import { type BargainingSolution, minNormSquared, solveBargaining } from './bargaining.js';
 
 /** Options of {@link nashMtl}. */
 export interface NashMtlOptions {
@@ -60,13 +61,7 @@ export function nashMtl(options: NashMtlOptions = {}): NashMtlWeighting {
     throw new GramianError('invalid-option', 'nashMtl: option maxNorm must be positive, got 0');
   checkOption('nashMtl', 'tolerance', tolerance, 0, 1);
   checkOption('nashMtl', 'stationarityTolerance', stationarityTolerance, 0, 1);
-  checkOption('nashMtl', 'maxIterations', maxIterations, 1, 1e6);
-  if (!Number.isInteger(maxIterations)) {
-    throw new GramianError(
-      'invalid-option',
-      `nashMtl: option maxIterations must be an integer, got ${maxIterations}`,
-    );
-  }
+  checkInteger('nashMtl', 'maxIterations', maxIterations, 1, 1e6);
 
   const solve = (G: Float64Array, K: number): WeightingResult => {
     validateGram(G, K);
@@ -84,7 +79,7 @@ export function nashMtl(options: NashMtlOptions = {}): NashMtlWeighting {
       }
       C[a * m + a] = 1;
     }
-    if (m > 1 && minNormOnSimplex(C, m) <= stationarityTolerance) {
+    if (m > 1 && minNormSquared(C, m) <= stationarityTolerance) {
       return { weights, info: { ...none, stationary: 1 } };
     }
     const { beta, iterations, residual } = solveBargaining(C, m, tolerance, maxIterations);

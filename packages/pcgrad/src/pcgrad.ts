@@ -1,5 +1,7 @@
 import {
   applyReduction,
+  checkChoice,
+  correctInRandomOrder,
   GramianError,
   type Reduction,
   validateGram,
@@ -49,36 +51,25 @@ export function pcgrad(options: PCGradOptions = {}): PCGradWeighting {
   if (!Number.isFinite(seed)) {
     throw new GramianError('invalid-option', `pcgrad: option seed must be a finite number, got ${seed}`);
   }
-  if (reduction !== 'sum' && reduction !== 'mean') {
-    throw new GramianError(
-      'invalid-option',
-      `pcgrad: option reduction must be 'sum' or 'mean', got ${String(reduction)}`,
-    );
-  }
+  checkChoice('pcgrad', 'reduction', reduction, ['sum', 'mean']);
   let rng = new Rng(seed);
 
   const solve = (G: Float64Array, K: number): WeightingResult => {
     validateGram(G, K);
-    const w = new Float64Array(K);
-    const c = new Float64Array(K);
-    let projections = 0;
-    for (let i = 0; i < K; i++) {
-      const order = rng.permutation(K);
-      c.fill(0);
-      c[i] = 1;
-      for (const j of order) {
+    const { weights, corrections } = correctInRandomOrder(
+      K,
+      (n) => rng.permutation(n),
+      (c, _i, j) => {
         const gjj = G[j * K + j]!;
-        if (j === i || gjj <= 0) continue;
+        if (gjj <= 0) return false;
         let inner = 0;
         for (let k = 0; k < K; k++) inner += G[j * K + k]! * c[k]!;
-        if (inner < 0) {
-          c[j] = c[j]! - inner / gjj;
-          projections++;
-        }
-      }
-      for (let k = 0; k < K; k++) w[k] = w[k]! + c[k]!;
-    }
-    return { weights: applyReduction(w, reduction), info: { projections } };
+        if (inner >= 0) return false;
+        c[j] = c[j]! - inner / gjj;
+        return true;
+      },
+    );
+    return { weights: applyReduction(weights, reduction), info: { projections: corrections } };
   };
 
   return {
