@@ -2,7 +2,7 @@
 // implementation timed interleaved in the same process, so both see the same machine load.
 // Run after a build: `pnpm --filter @cs-dfd/forgery run build && pnpm --filter @cs-dfd/forgery run bench`;
 // for the before/after comparison first `sh packages/forgery/bench/baseline.sh` (builds commit 4c352a7).
-// Timings are the best of `rounds` rounds, so that other load on a shared machine inflates them less.
+// Timings are CPU time, best of `rounds` rounds, so that other load on a shared machine inflates them less.
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { Rng } from '@cs-dfd/rng';
@@ -24,18 +24,23 @@ console.log(
   `machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, load avg ${load()}`,
 );
 console.log(
-  `node ${process.version}, pure JS (no tfjs backend), ${size}x${size}, best of ${rounds} rounds x ${perRound}`,
+  `node ${process.version}, pure JS (no tfjs backend), ${size}x${size}, CPU time, best of ${rounds} rounds x ${perRound}`,
 );
 
-/** Best-of-rounds milliseconds per call, for several functions whose rounds alternate. */
+/**
+ * Best-of-rounds milliseconds per call, for several functions whose rounds alternate. Measured as this process's
+ * CPU time (user + system, process.cpuUsage), not wall time: on a shared, overloaded machine the wall clock
+ * mostly measures the wait for a core, CPU time what the code costs on one.
+ */
 function bestInterleaved(fns, n = perRound) {
   for (const fn of fns) for (let i = 0; i < 10; i++) fn(i);
   const best = fns.map(() => Number.POSITIVE_INFINITY);
   for (let r = 0; r < rounds; r++) {
     fns.forEach((fn, k) => {
-      const t = performance.now();
+      const t = process.cpuUsage();
       for (let i = 0; i < n; i++) fn(i);
-      best[k] = Math.min(best[k], (performance.now() - t) / n);
+      const d = process.cpuUsage(t);
+      best[k] = Math.min(best[k], (d.user + d.system) / 1000 / n);
     });
   }
   return best;
@@ -49,37 +54,46 @@ if (B)
     `selfBlend before (commit 4c352a7): ${(1000 / before).toFixed(1)} images/s/core (${before.toFixed(2)} ms/image); speed-up x${(before / now).toFixed(2)}`,
   );
 
-const rng = new Rng(1);
+// Per stage: the same call on the current build and (if built) the baseline, interleaved.
 const f = faces[0];
-const hull = F.hullMask(f.landmarks, size, size, 'full');
-const mm = F.landmarkMismatch(f.image, hull, rng);
-const st = (transformed, frequency) => ({
-  transformed,
-  rgbShift: null,
-  hsv: null,
-  brightnessContrast: null,
-  frequency,
-});
-const stages = {
-  '1 hull mask (random variant)': () => F.randomHullMask(f.landmarks, size, size, rng),
-  '2 source-target, whole image (target transformed)': () => F.sourceTargetPair(f.image, rng),
-  '   colour: hsvShift': () => F.hsvShift(f.image, 5, 5, 5),
-  '   frequency: sharpen': () => F.sharpen(f.image, 0.3, 0.8),
-  '   frequency: down-up x4': () => F.downUp(f.image, 4),
-  '   all: rgb+hsv+bc+sharpen (applySourceTransform)': () =>
-    F.applySourceTransform(f.image, {
-      ...st('source', { kind: 'sharpen', alpha: 0.3, lightness: 0.8 }),
-      rgbShift: [5, -3, 2],
-      hsv: [5, 5, 5],
-      brightnessContrast: [0.05, 0.05],
-    }),
-  '3 mismatch, mask only (affine+elastic)': () =>
-    F.warpMaskElastic(hull, F.mismatchAffine(mm.params, size, size), F.elasticField(size, size, rng)),
-  '   elastic field': () => F.elasticField(size, size, rng),
-  '4 blend mask': () => F.blendMask(mm.mask, rng),
-  '5 blend (lazy source warp)': () =>
-    F.blendWarped(f.image, F.mismatchAffine(mm.params, size, size), f.image, mm.mask, 1),
+const stagesOf = (L) => {
+  const rng = new Rng(1);
+  const hull = L.hullMask(f.landmarks, size, size, 'full');
+  const mm = L.landmarkMismatch(f.image, hull, rng);
+  const affine = L.mismatchAffine(mm.params, size, size);
+  const all = {
+    transformed: 'target',
+    rgbShift: [5, -3, 2],
+    hsv: [5, 5, 5],
+    brightnessContrast: [0.05, 0.05],
+    frequency: { kind: 'sharpen', alpha: 0.3, lightness: 0.8 },
+  };
+  return {
+    '1 hull mask (random variant)': () => L.randomHullMask(f.landmarks, size, size, rng),
+    '2 source-target pair (whole image)': () => L.sourceTargetPair(f.image, rng),
+    '   colour: hsvShift': () => L.hsvShift(f.image, 5, 5, 5),
+    '   frequency: sharpen': () => L.sharpen(f.image, 0.3, 0.8),
+    '   frequency: down-up x4': () => L.downUp(f.image, 4),
+    '   rgb+hsv+bc+sharpen (applySourceTransform)': () => L.applySourceTransform(f.image, all),
+    '3 mismatch, mask only (affine+elastic)': () =>
+      L.warpMaskElastic(hull, affine, L.elasticField(size, size, rng)),
+    '   elastic field': () => L.elasticField(size, size, rng),
+    '4 blend mask': () => L.blendMask(mm.mask, rng),
+    '5 blend (lazy source warp)': () => L.blendWarped(f.image, affine, f.image, mm.mask, 1),
+  };
 };
-for (const [name, fn] of Object.entries(stages))
-  console.log(`${name.padEnd(52)} ${bestInterleaved([fn], 50)[0].toFixed(3)} ms`);
+const nowStages = stagesOf(F);
+const beforeStages = B ? stagesOf(B) : null;
+console.log(
+  `${'stage (ms per call)'.padEnd(48)} ${'now'.padStart(8)}${B ? `${'before'.padStart(9)}  ratio` : ''}`,
+);
+for (const name of Object.keys(nowStages)) {
+  const [a, b] = bestInterleaved(
+    beforeStages ? [nowStages[name], beforeStages[name]] : [nowStages[name]],
+    30,
+  );
+  console.log(
+    `${name.padEnd(48)} ${a.toFixed(3).padStart(8)}${b === undefined ? '' : `${b.toFixed(3).padStart(9)}  x${(b / a).toFixed(2)}`}`,
+  );
+}
 console.log(`load avg at the end ${load()}`);

@@ -60,7 +60,10 @@ export function hsvPixel(
     else if (max === g) h = (b - r) / c + 2;
     else h = (r - g) / c + 4;
   }
-  h = (h * 60 + hue) % 360;
+  // `%` on doubles is a libm fmod call; in the ranges that occur, subtracting the period is the same exact value
+  // (Sterbenz: x − y is exact for y/2 ≤ x ≤ 2y), and fmod of |x| < period is x itself.
+  h = h * 60 + hue;
+  h = h < 360 && h > -360 ? h : h >= 360 && h < 720 ? h - 360 : h % 360;
   if (h < 0) h += 360;
   let s = max === 0 ? 0 : c / max + ds;
   s = s < 0 ? 0 : Math.min(s, 1);
@@ -68,7 +71,8 @@ export function hsvPixel(
   v = v < 0 ? 0 : Math.min(v, 255);
   const cc = v * s;
   const hp = h / 60;
-  const x = cc * (1 - Math.abs((hp % 2) - 1));
+  const hm = hp < 2 ? hp : hp < 4 ? hp - 2 : hp < 6 ? hp - 4 : hp % 2;
+  const x = cc * (1 - Math.abs(hm - 1));
   const m = v - cc;
   let rr = cc;
   let gg = 0;
