@@ -4,25 +4,18 @@
  * unexpected failure.
  */
 import { resolve } from 'node:path';
-import { initBackend } from '@cs-dfd/backend';
 import { Command, Option } from 'commander';
-import { CheckpointError } from './checkpoint.js';
-import { ConfigError, configKeys, loadConfig } from './config.js';
+import { configKeys, loadConfig } from './config.js';
+import { INPUT_ERRORS } from './errors.js';
 import { methodNames } from './method.js';
-import { defaultProgress, lineProgress } from './progress.js';
-import { scorePaths } from './score.js';
-import { train } from './train.js';
+import { barProgress, defaultProgress, lineProgress } from './progress.js';
 
 const collect = (v: string, acc: string[]) => [...acc, v];
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 
 function fail(e: unknown): never {
-  const known =
-    e instanceof ConfigError ||
-    e instanceof CheckpointError ||
-    (e as { name?: string })?.name?.endsWith('Error');
   process.stderr.write(`cs-dfd-train: ${(e as Error)?.message ?? String(e)}\n`);
-  process.exit(known && !(e instanceof TypeError || e instanceof RangeError) ? 1 : 2);
+  process.exit(INPUT_ERRORS.includes((e as Error)?.name) ? 1 : 2);
 }
 
 const program = new Command('cs-dfd-train')
@@ -67,7 +60,7 @@ ${configKeys()
 Examples:
   cs-dfd-train                                     # the README's default run
   cs-dfd-train --set method.name=joint --set cgr.enabled=false --out out/joint
-  cs-dfd-train --config ff.yaml --out runs/ff      # DeepfakeBench-layout data (data.source: deepfakebench)
+  cs-dfd-train --config ff.yaml --out out/ff      # DeepfakeBench-layout data (data.source: deepfakebench)
   cs-dfd-train --out out/train --resume
   cs-dfd-train score --checkpoint out/train path/to/images`,
   )
@@ -81,8 +74,10 @@ Examples:
             : opts.progress === 'lines'
               ? lineProgress()
               : opts.progress === 'bar'
-                ? (await import('./progress.js')).barProgress()
+                ? barProgress()
                 : defaultProgress();
+        // Loaded here, not at the top, so that --help and config errors answer without loading TensorFlow.js.
+        const { train } = await import('./train.js');
         const { report, out } = await train({
           config,
           out: resolve(opts.out),
@@ -118,6 +113,8 @@ program
   .argument('<paths...>', 'image files or folders')
   .action(async (paths: string[], opts: { checkpoint: string; json?: boolean }) => {
     try {
+      const { initBackend } = await import('@cs-dfd/backend');
+      const { scorePaths } = await import('./score.js');
       await initBackend();
       const scored = await scorePaths(opts.checkpoint, paths);
       process.stdout.write(

@@ -12,7 +12,6 @@ import { z } from 'zod';
 /** Trainer-level methods that are not aggregators: one source alone, or the plain mean of both. */
 export const TRAINER_METHODS = ['orig-only', 'syn-only', 'joint'] as const;
 
-const finite = () => z.number().refine(Number.isFinite, { message: 'must be a finite number' });
 const positiveInt = () => z.int().min(1);
 
 const FaceworldSourceSchema = z
@@ -125,8 +124,6 @@ const TrainSchema = z
     evalEvery: positiveInt().default(50),
     /** Write a resumable checkpoint every this many steps, and at the last step. */
     checkpointEvery: positiveInt().default(50),
-    /** Full-size gradient statistics (EMA cosine) smoothing. */
-    emaBeta: finite().pipe(z.number().min(0).lt(1)).default(0.9),
     /** Stop with an error after this many consecutive non-finite steps (0 = never). */
     maxConsecutiveSkips: z.int().min(0).default(20),
   })

@@ -6,7 +6,7 @@ import { access, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readDeepfakeBench, type SampleRecord } from '@cs-dfd/data';
 import { GENERATOR_VERSION, generateDataset, parseOptions } from '@cs-dfd/faceworld';
-import { hashOf, type TrainConfig } from './config.js';
+import { ConfigError, hashOf, type TrainConfig } from './config.js';
 
 /** One evaluation split: its report name and its records. */
 export interface EvalSplit {
@@ -105,7 +105,10 @@ export async function loadDatasets(config: TrainConfig, onProgress?: GenerationP
   }
   const dfb = d.deepfakebench;
   if (dfb === undefined) {
-    throw new Error('data.source is deepfakebench but data.deepfakebench (root, files) is not set');
+    throw new ConfigError(
+      'config: data.deepfakebench: data.source is deepfakebench but data.deepfakebench (root, files) is not set',
+      'data.deepfakebench',
+    );
   }
   const common = { compression: dfb.compression, labelMap: dfb.labelMap, onBadSample: policy } as const;
   const read = (files: readonly string[], root: string, split: 'train' | 'val' | 'test', frames: number) =>

@@ -4,6 +4,7 @@ import { extname, join } from 'node:path';
 import { IMAGE_EXTENSIONS, loadImage, naturalCompare } from '@cs-dfd/data';
 import { type Detector, loadDetector } from '@cs-dfd/detectors';
 import * as tf from '@tensorflow/tfjs-core';
+import { InputError } from './errors.js';
 
 async function exists(p: string): Promise<boolean> {
   try {
@@ -22,7 +23,7 @@ export async function modelFolder(dir: string): Promise<string> {
   for (const candidate of [join(dir, 'best'), join(dir, 'checkpoint', 'model'), dir]) {
     if (await exists(join(candidate, 'model.json'))) return candidate;
   }
-  throw new Error(
+  throw new InputError(
     `${dir}: no trained detector (looked for best/model.json, checkpoint/model/model.json, model.json)`,
   );
 }
@@ -45,7 +46,7 @@ export async function imageFiles(paths: readonly string[]): Promise<string[]> {
     try {
       s = await stat(p);
     } catch {
-      throw new Error(`${p}: no such file or folder`);
+      throw new InputError(`${p}: no such file or folder`);
     }
     if (s.isDirectory()) await walk(p);
     else out.push(p);
