@@ -6,7 +6,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '@cs-dfd/rng';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   defaultWorkerScript,
   ForgeryError,
@@ -18,6 +18,8 @@ import {
 } from '../src/index.js';
 
 const pkg = fileURLToPath(new URL('..', import.meta.url));
+// One pool for the tests that do not close it themselves (worker start-up dominates their time).
+let shared: SynthesisPool;
 beforeAll(() => {
   const worker = fileURLToPath(defaultWorkerScript());
   const newestSrc = Math.max(...readdirSync(`${pkg}/src`).map((f) => statSync(`${pkg}/src/${f}`).mtimeMs));
@@ -25,7 +27,9 @@ beforeAll(() => {
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
     execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: pkg, stdio: 'inherit' });
   }
+  shared = new SynthesisPool({ size: 2 });
 }, 60_000);
+afterAll(() => shared?.close());
 
 const faces = Array.from({ length: 3 }, (_, i) => syntheticFace(i, { size: 64 }));
 const stepped = new Rng(99);
@@ -73,61 +77,49 @@ describe('SynthesisPool', () => {
   });
 
   it('a worker error is re-thrown with the sample identity and the ForgeryError fields; other samples succeed', async () => {
-    const pool = new SynthesisPool({ size: 2 });
-    try {
-      const bad: Landmarks = faces[1]!.landmarks.map((p, j) => (j === 30 ? [500, p[1]] : p));
-      const results = await Promise.allSettled([
-        pool.run({ ...faces[0]!, seed: 1, id: 'video7/frame3' }),
-        pool.run({ image: faces[1]!.image, landmarks: bad, seed: 2, id: 'video9/frame0' }),
-        pool.run({ ...faces[2]!, seed: 3 }),
-      ]);
-      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-      const e = (results[1] as PromiseRejectedResult).reason as SynthesisPoolError;
-      expect(e).toBeInstanceOf(SynthesisPoolError);
-      expect(e.sample).toBe('video9/frame0');
-      expect(e.message).toContain('sample video9/frame0');
-      expect(e.message).toContain('landmarks[30][0] = 500');
-      expect(e.cause).toBeInstanceOf(ForgeryError);
-      expect((e.cause as ForgeryError).code).toBe('landmarks.outside');
-      expect((e.cause as ForgeryError).field).toBe('landmarks[30][0]');
-      // Without an id, the seed names the sample.
-      await expect(pool.run({ image: faces[1]!.image, landmarks: bad, seed: 42 })).rejects.toThrow(
-        /sample seed 42:/,
-      );
-    } finally {
-      await pool.close();
-    }
+    const pool = shared;
+    const bad: Landmarks = faces[1]!.landmarks.map((p, j) => (j === 30 ? [500, p[1]] : p));
+    const results = await Promise.allSettled([
+      pool.run({ ...faces[0]!, seed: 1, id: 'video7/frame3' }),
+      pool.run({ image: faces[1]!.image, landmarks: bad, seed: 2, id: 'video9/frame0' }),
+      pool.run({ ...faces[2]!, seed: 3 }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const e = (results[1] as PromiseRejectedResult).reason as SynthesisPoolError;
+    expect(e).toBeInstanceOf(SynthesisPoolError);
+    expect(e.sample).toBe('video9/frame0');
+    expect(e.message).toContain('sample video9/frame0');
+    expect(e.message).toContain('landmarks[30][0] = 500');
+    expect(e.cause).toBeInstanceOf(ForgeryError);
+    expect((e.cause as ForgeryError).code).toBe('landmarks.outside');
+    expect((e.cause as ForgeryError).field).toBe('landmarks[30][0]');
+    // Without an id, the seed names the sample.
+    await expect(pool.run({ image: faces[1]!.image, landmarks: bad, seed: 42 })).rejects.toThrow(
+      /sample seed 42:/,
+    );
   });
 
   it('transferImage moves the caller buffer (detached afterwards); the default copies it', async () => {
-    const pool = new SynthesisPool({ size: 1 });
-    try {
-      const f = faces[0]!;
-      const mine = { width: 64, height: 64, data: Uint8Array.from(f.image.data) };
-      const out = await pool.run({ image: mine, landmarks: f.landmarks, seed: 5, transferImage: true });
-      expect(mine.data.byteLength).toBe(0);
-      expect(bytes(out.fake.data).equals(bytes(selfBlend(f.image, f.landmarks, new Rng(5)).fake.data))).toBe(
-        true,
-      );
-      const kept = Uint8Array.from(f.image.data);
-      await pool.run({ image: { width: 64, height: 64, data: kept }, landmarks: f.landmarks, seed: 5 });
-      expect(bytes(kept).equals(bytes(f.image.data))).toBe(true);
-    } finally {
-      await pool.close();
-    }
+    const pool = shared;
+    const f = faces[0]!;
+    const mine = { width: 64, height: 64, data: Uint8Array.from(f.image.data) };
+    const out = await pool.run({ image: mine, landmarks: f.landmarks, seed: 5, transferImage: true });
+    expect(mine.data.byteLength).toBe(0);
+    expect(bytes(out.fake.data).equals(bytes(selfBlend(f.image, f.landmarks, new Rng(5)).fake.data))).toBe(
+      true,
+    );
+    const kept = Uint8Array.from(f.image.data);
+    await pool.run({ image: { width: 64, height: 64, data: kept }, landmarks: f.landmarks, seed: 5 });
+    expect(bytes(kept).equals(bytes(f.image.data))).toBe(true);
   });
 
   it("synthesizer() is the data loader's hook: the fake of selfBlend(face, rng) for the rng's current state", async () => {
-    const pool = new SynthesisPool({ size: 1 });
-    try {
-      const rng = new Rng(7);
-      rng.next();
-      const got = await pool.synthesizer()(faces[2]!, rng);
-      const want = selfBlend(faces[2]!.image, faces[2]!.landmarks, rng).fake;
-      expect(bytes(got.data).equals(bytes(want.data))).toBe(true);
-    } finally {
-      await pool.close();
-    }
+    const pool = shared;
+    const rng = new Rng(7);
+    rng.next();
+    const got = await pool.synthesizer()(faces[2]!, rng);
+    const want = selfBlend(faces[2]!.image, faces[2]!.landmarks, rng).fake;
+    expect(bytes(got.data).equals(bytes(want.data))).toBe(true);
   });
 
   it('a worker that dies fails its samples by name and is replaced', async () => {
