@@ -1,11 +1,13 @@
 // One training step (forward + backward + Adam update) of the default small CNN on a 32×64×64×3 batch, per
-// available backend. Run: pnpm --filter @cs-dfd/detectors build && node bench/train-step.bench.js [steps]
+// available backend. Run: pnpm --filter @cs-dfd/detectors build && node bench/train-step.bench.js [steps] [--cpu]
+// The pure-JS cpu backend takes minutes per step at this size, so it runs only with --cpu.
 import os from 'node:os';
 import { initBackend } from '@cs-dfd/backend';
 import * as tf from '@tensorflow/tfjs-core';
 import { Detector } from '../dist/index.js';
 
-const steps = Number(process.argv[2] ?? 10);
+const steps = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 10);
+const withCpu = process.argv.includes('--cpu');
 console.log(
   `machine: ${os.cpus()[0]?.model} × ${os.cpus().length}, node ${process.version}, tfjs ${tf.version_core}`,
 );
@@ -44,5 +46,7 @@ async function bench(backend, n) {
 }
 
 const wasm = await bench('wasm', steps);
-const cpu = await bench('cpu', Math.min(steps, 2));
-console.log(`cpu / wasm = ${(cpu / wasm).toFixed(1)}×`);
+if (withCpu) {
+  const cpu = await bench('cpu', Math.min(steps, 2));
+  console.log(`cpu / wasm = ${(cpu / wasm).toFixed(1)}×`);
+}
