@@ -117,7 +117,7 @@ const ScheduleSchema = z
 const TrainSchema = z
   .object({
     /** Optimizer steps; an "epoch" is not used because the loader draws seeded permutations without end. */
-    steps: positiveInt().default(400),
+    steps: positiveInt().default(300),
     /** Reals per step (and fakes per source at ratio 1). */
     batchSize: positiveInt().default(8),
     /** Validate (and maybe save `best/`) every this many steps, and at the last step. */

@@ -163,7 +163,8 @@ export function reportMarkdown(report: Report, plots: string[]): string {
     ([name, m]) =>
       `| ${name} | ${f3(m.auc)} | ${f3(m.ap)} | ${f3(m.eer)} | ${f3(m.acc)} | ${f3(m.acc_at_val_threshold)} | ${f3(m.video_auc)} | ${m.nReal} / ${m.nFake} | ${m.videos} |`,
   );
-  const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+  const mb = (b: number) =>
+    b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(0)} MiB` : `${(b / 1024).toFixed(0)} KiB`;
   return [
     `# CS-DFD training report: ${report.method}`,
     '',
