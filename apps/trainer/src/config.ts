@@ -118,6 +118,11 @@ const TrainSchema = z
   .object({
     /** Optimizer steps; an "epoch" is not used because the loader draws seeded permutations without end. */
     steps: positiveInt().default(300),
+    /**
+     * Train for this many passes over the training reals instead: steps = ceil(epochs · reals / batchSize), which
+     * replaces `steps` once the data is read. The loader draws a fresh seeded permutation per epoch.
+     */
+    epochs: z.number().gt(0).max(1e6).optional(),
     /** Reals per step (and fakes per source at ratio 1). */
     batchSize: positiveInt().default(8),
     /** Validate (and maybe save `best/`) every this many steps, and at the last step. */

@@ -51,6 +51,7 @@ export {
 export {
   checkConfig,
   resumeHash,
+  stepsFor,
   type TrainHooks,
   type TrainOptions,
   type TrainResult,

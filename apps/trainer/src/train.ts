@@ -63,7 +63,8 @@ export interface TrainResult {
 
 /** The config hash a checkpoint must match: everything but the step budget, which a resume may extend. */
 export function resumeHash(config: TrainConfig): string {
-  return hashOf({ ...config, train: { ...config.train, steps: 0 } });
+  const { epochs: _epochs, ...train } = config.train;
+  return hashOf({ ...config, train: { ...train, steps: 0 } });
 }
 
 /** Validates the parts of the config whose owners validate them (detector, method), before any slow work. */
@@ -109,9 +110,16 @@ class MemoryWatch {
   }
 }
 
+/** `train.steps` after `train.epochs` (when given) is turned into steps over `reals` training reals. */
+export function stepsFor(config: TrainConfig, reals: number): number {
+  const { epochs, batchSize, steps } = config.train;
+  return epochs === undefined ? steps : Math.max(1, Math.ceil((epochs * reals) / batchSize));
+}
+
 /** Trains, selects on validation, evaluates every test split, writes `out/` (see the README). */
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  const { config, out } = options;
+  let { config } = options;
+  const { out } = options;
   const progress = options.progress ?? silentProgress;
   const hooks = options.hooks ?? {};
   checkConfig(config);
@@ -121,7 +129,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   );
   progress.log(`backend: ${backend.name} (${backend.reason})`);
   await mkdir(out, { recursive: true });
-  await writeFileAtomic(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
 
   let generating = false;
   const data = await loadDatasets(config, (done, total) => {
@@ -133,6 +140,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   });
   if (generating) progress.stop();
   progress.log(`data: ${data.description}; ${data.train.length} training frames`);
+  const reals = data.train.filter((r) => r.kind === 'real').length;
+  config = { ...config, train: { ...config.train, steps: stepsFor(config, reals) } };
+  await writeFileAtomic(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
 
   let detector: Detector;
   let state: TrainerState;
@@ -143,7 +153,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (ck.state.configHash !== resumeHash(config)) {
       ck.detector.dispose();
       throw new ConfigError(
-        `--resume: the config differs from the checkpoint's (${ck.folder}); only train.steps may change`,
+        `--resume: the config differs from the checkpoint's (${ck.folder}); only train.steps (or train.epochs) may change`,
       );
     }
     detector = ck.detector;

@@ -3,7 +3,15 @@ import type { Batch, SubBatch } from '@cs-dfd/data';
 import { createDetector } from '@cs-dfd/detectors';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { learningRate, makeOptimizer, packBatch, planMethod, resolveConfig, runStep } from '../src/index.js';
+import {
+  learningRate,
+  makeOptimizer,
+  packBatch,
+  planMethod,
+  resolveConfig,
+  runStep,
+  stepsFor,
+} from '../src/index.js';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
@@ -46,6 +54,14 @@ describe('learning-rate schedule', () => {
   it('is constant after warm-up for kind constant', () => {
     const k = resolveConfig({ optimizer: { lr: 0.3 }, schedule: { kind: 'constant', warmup: 0 } });
     expect([0, 7, 299].map((s) => learningRate(k, s))).toEqual([0.3, 0.3, 0.3]);
+  });
+});
+
+describe('train.epochs', () => {
+  it('turns passes over the reals into steps, rounding up; without it train.steps stands', () => {
+    expect(stepsFor(resolveConfig({ train: { epochs: 3, batchSize: 8 } }), 528)).toBe(198);
+    expect(stepsFor(resolveConfig({ train: { epochs: 0.5, batchSize: 3 } }), 8)).toBe(2);
+    expect(stepsFor(resolveConfig({ train: { steps: 7 } }), 528)).toBe(7);
   });
 });
 
