@@ -33,11 +33,18 @@ export {
   scoreImages,
   splitMetrics,
 } from './evaluation.js';
+export {
+  type GradCamImage,
+  gradCam,
+  gradCamMaps,
+  overlay,
+  upsampleMaps,
+  writeGradCams,
+} from './gradcam.js';
 export { type MethodPlan, methodLabel, methodNames, planMethod } from './method.js';
 export { makeOptimizer } from './optimizer.js';
 export { barProgress, defaultProgress, lineProgress, type Progress, silentProgress } from './progress.js';
 export { type Report, type RocSeries, reportMarkdown, writeReport } from './report.js';
-export { type SaliencyImage, saliencyMap, writeSaliency } from './saliency.js';
 export { imageFiles, modelFolder, type ScoredImage, scoreFiles, scorePaths } from './score.js';
 export {
   fakesPerSource,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { rocCurve } from '@cs-dfd/metrics';
 import { type TopLevelSpec, writeFileAtomic, writePlot } from '@cs-dfd/plots';
 import type { SplitMetrics } from './evaluation.js';
-import type { SaliencyImage } from './saliency.js';
+import type { GradCamImage } from './gradcam.js';
 
 /** `report.json`. */
 export interface Report {
@@ -35,7 +35,8 @@ export interface Report {
     tensorsAfterFirstStep: number | null;
     tensorsAfterLastStep: number | null;
   };
-  saliency: SaliencyImage[];
+  /** Grad-CAM overlays of a few test images per test split (in-domain and cross-domain, real and fake). */
+  gradcam: GradCamImage[];
 }
 
 /** Labels and scores of one split, for its ROC curve. */
@@ -180,14 +181,14 @@ export function reportMarkdown(report: Report, plots: string[]): string {
     '',
     ...plots.map((p) => `![${p}](${p})`),
     '',
-    ...(report.saliency.length > 0
+    ...(report.gradcam.length > 0
       ? [
-          '## Saliency',
+          '## Grad-CAM',
           '',
-          'Input-gradient saliency |∂logit/∂x| (max over colour channels), overlaid on the image; the detectors API exposes',
-          'no intermediate feature map, so this is not Grad-CAM.',
+          "Grad-CAM of the fake logit on the backbone's last convolutional feature map A: ReLU(Σ_c α_c A_c) with",
+          'α_c the mean over (h, w) of ∂logit/∂A_c, bilinearly upsampled to the input and overlaid in red (normalised per image).',
           '',
-          ...report.saliency.map(
+          ...report.gradcam.map(
             (s) =>
               `- ${s.split} ${s.label === 1 ? 'fake' : 'real'} p(fake)=${s.score.toFixed(3)}: ![${s.file}](${s.file})`,
           ),

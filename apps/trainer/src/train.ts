@@ -27,11 +27,11 @@ import {
   scoreImages,
   splitMetrics,
 } from './evaluation.js';
+import { writeGradCams } from './gradcam.js';
 import { methodLabel, planMethod } from './method.js';
 import { makeOptimizer } from './optimizer.js';
 import { type Progress, silentProgress } from './progress.js';
 import { type Report, type RocSeries, writeReport } from './report.js';
-import { writeSaliency } from './saliency.js';
 import { learningRate, packBatch, runStep, type StepData, type StepRecord, setLearningRate } from './step.js';
 
 /** Test and instrumentation hooks of {@link train}. */
@@ -286,13 +286,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     metrics[split.name] = splitMetrics(d, scores, threshold);
     rocs.push({ split: split.name, labels: d.labels, scores });
   }
-  const saliency =
+  const gradcam =
     config.eval.gradcam > 0
-      ? await writeSaliency(
+      ? await writeGradCams(
           selected,
           decoded.filter((d) => d.name !== 'val'),
           config.eval.gradcam,
-          join(out, 'saliency'),
+          out,
           rng,
         )
       : [];
@@ -323,7 +323,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       tensorsAfterFirstStep: memory.tensorsAfterStep[0] ?? null,
       tensorsAfterLastStep: memory.tensorsAfterStep.at(-1) ?? null,
     },
-    saliency,
+    gradcam,
   };
   await writeReport(out, report, log, rocs);
   if (selected !== detector) selected.dispose();

@@ -61,7 +61,11 @@ describe('a training run', () => {
       expect(md).toContain(p);
       expect((await readFile(join(out, p))).subarray(1, 4).toString()).toBe('PNG');
     }
-    expect(json.saliency).toHaveLength(2); // one per test split
+    expect(json.gradcam).toHaveLength(2); // one per test split
+    for (const g of json.gradcam as { file: string }[]) {
+      expect(md).toContain(`![${g.file}](${g.file})`);
+      expect((await readFile(join(out, g.file))).subarray(1, 4).toString()).toBe('PNG');
+    }
   });
 
   it('test splits never drive selection: flipping every test label changes nothing but the test metrics', async () => {

@@ -11,7 +11,7 @@ import { Xception } from './backbones/xception.js';
 import { type DetectorConfig, type DetectorOptions, resolveConfig } from './config.js';
 import { DetectorError } from './errors.js';
 import { ProjectionHead } from './head.js';
-import type { ForwardContext } from './layers.js';
+import { type ForwardContext, globalAveragePool } from './layers.js';
 import { type Param, type ParamGroup, ParamTable } from './params.js';
 
 /** Options of a training-mode forward pass. */
@@ -137,11 +137,33 @@ export class Detector {
     this.table.materialize(this.config.seed);
   }
 
-  /** Pooled backbone features f [N, D]. `training` selects BatchNorm's batch (true) or moving statistics. */
+  /**
+   * Pooled backbone features f [N, D] = {@link Detector.pool}({@link Detector.featureMap}(x)). `training` selects
+   * BatchNorm's batch (true) or moving statistics.
+   */
   features(x: tf.Tensor4D, training = false, options: ForwardOptions = {}): tf.Tensor2D {
+    return tf.tidy(() => this.pool(this.featureMap(x, training, options)));
+  }
+
+  /**
+   * The backbone's last convolutional feature map A [N, h, w, D] (after its activation, before pooling): what
+   * Grad-CAM weights. h = w is the input side divided by the backbone's total stride (rounded up per stride).
+   */
+  featureMap(x: tf.Tensor4D, training = false, options: ForwardOptions = {}): tf.Tensor4D {
     this.check(x);
     const ctx: ForwardContext = { training, updateStats: training && (options.updateStats ?? true) };
-    return this.backbone.apply(x, ctx);
+    return this.backbone.featureMap(x, ctx);
+  }
+
+  /** The pooling step from a feature map [N, h, w, D] to features [N, D]: the mean over (h, w). */
+  pool(map: tf.Tensor4D): tf.Tensor2D {
+    if (map.rank !== 4 || map.shape[3] !== this.featureDim) {
+      throw new DetectorError(
+        'invalid-input',
+        `feature map must have shape [N, h, w, ${this.featureDim}] (featureDim ${this.featureDim}), got [${map.shape.join(', ')}]`,
+      );
+    }
+    return globalAveragePool(map);
   }
 
   /** Logits s [N]. */

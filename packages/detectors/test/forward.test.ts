@@ -45,6 +45,52 @@ describe('forward shapes', () => {
   );
 });
 
+describe('feature map and pooling', () => {
+  // Spatial side of the map where it follows from the architecture by hand: the small CNN halves (floor) once per
+  // block; ResNet-18 divides by 32 (stem /2, max-pool /2, stages 2-4 /2 each, rounding up with padding 1).
+  const SIDE: Record<number, number | undefined> = { 0: 8, 1: 1, 2: 2 };
+  it.each(VARIANTS.map((v, i) => ({ ...v, i })))(
+    '$backbone.kind $backbone.variant: the host mean over (h, w) of featureMap is features (both modes)',
+    (v) => {
+      const det = new Detector({ backbone: v.backbone, inputSize: v.inputSize, projectionDim: 5 });
+      const { x, y } = fixedBatch(2, v.inputSize, 3);
+      const before = tf.memory().numTensors;
+      for (const training of [false, true]) {
+        const [map, f, pooled] = tf.tidy(() => {
+          const a = det.featureMap(x, training, { updateStats: false });
+          return [a, det.features(x, training, { updateStats: false }), det.pool(a)] as const;
+        });
+        const [n, h, w, d] = map.shape;
+        expect([n, d, h]).toEqual([2, v.D, w]);
+        if (SIDE[v.i] !== undefined) expect(h).toBe(SIDE[v.i]);
+        const a = map.dataSync();
+        const host = new Float64Array(n * d);
+        for (let i = 0; i < n; i++)
+          for (let p = 0; p < h * w; p++)
+            for (let c = 0; c < d; c++) host[i * d + c]! += a[(i * h * w + p) * d + c]! / (h * w);
+        const fd = f.dataSync();
+        const pd = pooled.dataSync();
+        for (let k = 0; k < n * d; k++) {
+          expect(fd[k]).toBeCloseTo(host[k]!, 5);
+          expect(pd[k]).toBe(fd[k]);
+        }
+        tf.dispose([map, f, pooled]);
+      }
+      expect(tf.memory().numTensors).toBe(before);
+      det.dispose();
+      tf.dispose([x, y]);
+    },
+  );
+
+  it('pool rejects a map whose channel count is not featureDim, naming both', () => {
+    const det = new Detector({ backbone: { kind: 'small-cnn', channels: [4] }, inputSize: 8 });
+    const bad = tf.zeros([1, 2, 2, 5]) as tf.Tensor4D;
+    expect(() => det.pool(bad)).toThrow(/\[N, h, w, 4\].*got \[1, 2, 2, 5\]/);
+    bad.dispose();
+    det.dispose();
+  });
+});
+
 describe('BatchNorm in training and inference', () => {
   const opts = { backbone: { kind: 'small-cnn' as const, channels: [6] }, inputSize: 8, projectionDim: 4 };
 

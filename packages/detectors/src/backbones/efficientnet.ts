@@ -15,7 +15,6 @@ import {
   Conv2d,
   DepthwiseConv2d,
   type ForwardContext,
-  globalAveragePool,
   swish,
 } from '../layers.js';
 import type { ParamScope } from '../params.js';
@@ -189,12 +188,12 @@ export class EfficientNet implements Backbone {
     this.featureDim = topC;
   }
 
-  apply(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor2D {
+  featureMap(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
     return tf.tidy(() => {
       let h = swish(this.stemBn.apply(this.stem.apply(x), ctx));
       for (const b of this.blocks) h = b.apply(h, ctx);
       h = swish(this.topBn.apply(this.top.apply(h), ctx));
-      return globalAveragePool(h);
+      return h;
     });
   }
 }

@@ -6,13 +6,7 @@
  * as torchvision's Kaiming normal on fan-out.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  BatchNorm,
-  type BatchNormOptions,
-  Conv2d,
-  type ForwardContext,
-  globalAveragePool,
-} from '../layers.js';
+import { BatchNorm, type BatchNormOptions, Conv2d, type ForwardContext } from '../layers.js';
 import type { ParamScope } from '../params.js';
 import { type Backbone, scaleChannels } from './types.js';
 
@@ -95,12 +89,12 @@ export class ResNet18 implements Backbone {
     this.featureDim = inC;
   }
 
-  apply(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor2D {
+  featureMap(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
     return tf.tidy(() => {
       let h = tf.relu(this.bn1.apply(this.conv1.apply(x), ctx));
       h = tf.maxPool(h, 3, 2, 1);
       for (const b of this.blocks) h = b.apply(h, ctx);
-      return globalAveragePool(h);
+      return h;
     });
   }
 }

@@ -4,13 +4,7 @@
  * average pool. Without BatchNorm the convolutions carry a bias instead.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  BatchNorm,
-  type BatchNormOptions,
-  Conv2d,
-  type ForwardContext,
-  globalAveragePool,
-} from '../layers.js';
+import { BatchNorm, type BatchNormOptions, Conv2d, type ForwardContext } from '../layers.js';
 import type { ParamScope } from '../params.js';
 import type { Backbone } from './types.js';
 
@@ -52,7 +46,7 @@ export class SmallCnn implements Backbone {
     this.featureDim = inC;
   }
 
-  apply(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor2D {
+  featureMap(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
     return tf.tidy(() => {
       let h = x;
       for (const b of this.blocks) {
@@ -60,7 +54,7 @@ export class SmallCnn implements Backbone {
         if (b.bn !== undefined) h = b.bn.apply(h, ctx);
         h = tf.maxPool(tf.relu(h), 2, 2, 'valid');
       }
-      return globalAveragePool(h);
+      return h;
     });
   }
 }

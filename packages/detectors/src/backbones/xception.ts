@@ -7,14 +7,7 @@
  * called `blockN_residual`); kernels start as Keras's Glorot uniform.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  BatchNorm,
-  type BatchNormOptions,
-  Conv2d,
-  DepthwiseConv2d,
-  type ForwardContext,
-  globalAveragePool,
-} from '../layers.js';
+import { BatchNorm, type BatchNormOptions, Conv2d, DepthwiseConv2d, type ForwardContext } from '../layers.js';
 import type { ParamScope } from '../params.js';
 import { type Backbone, scaleChannels } from './types.js';
 
@@ -148,7 +141,7 @@ export class Xception implements Backbone {
     this.featureDim = c(2048);
   }
 
-  apply(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor2D {
+  featureMap(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
     return tf.tidy(() => {
       let h = tf.relu(this.bn1.apply(this.conv1.apply(x), ctx));
       h = tf.relu(this.bn2.apply(this.conv2.apply(h), ctx));
@@ -157,7 +150,7 @@ export class Xception implements Backbone {
       h = this.exit.apply(h, ctx);
       h = tf.relu(this.sep3.apply(h, ctx));
       h = tf.relu(this.sep4.apply(h, ctx));
-      return globalAveragePool(h);
+      return h;
     });
   }
 }
