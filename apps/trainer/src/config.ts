@@ -58,6 +58,11 @@ const DataSchema = z
     evalFramesPerVideo: positiveInt().default(8),
     /** Training augmentation (flip, colour jitter, JPEG). */
     augment: z.boolean().default(true),
+    /**
+     * Worker threads that make the self-blended images while the main thread trains (0 = on the main thread).
+     * Output is byte-identical for any count: each sample's generator comes from (seed, step, slot).
+     */
+    sbiWorkers: z.number().int().min(0).max(16).default(1),
     onBadSample: z.enum(['error', 'skip']).default('error'),
   })
   .strict();

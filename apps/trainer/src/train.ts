@@ -5,7 +5,7 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BackendChoice, initBackend } from '@cs-dfd/backend';
-import { BatchLoader, sbiSynthesizer } from '@cs-dfd/data';
+import { BatchLoader, poolSynthesizer, sbiSynthesizer } from '@cs-dfd/data';
 import {
   createDetector,
   type Detector,
@@ -13,6 +13,7 @@ import {
   resolveConfig as resolveDetector,
   saveDetector,
 } from '@cs-dfd/detectors';
+import { SynthesisPool } from '@cs-dfd/forgery';
 import { chooseThreshold } from '@cs-dfd/metrics';
 import { writeFileAtomic } from '@cs-dfd/plots';
 import { Rng } from '@cs-dfd/rng';
@@ -180,6 +181,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   const rng = new Rng(state.rng);
   const size = detector.config.inputSize;
+  const usesSbi = plan.sources.includes('synthesized');
+  const pool =
+    usesSbi && config.data.sbiWorkers > 0 ? new SynthesisPool({ size: config.data.sbiWorkers }) : null;
   const loader = new BatchLoader(
     {
       records: data.train,
@@ -187,7 +191,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       imageSize: size,
       seed: config.seed,
       sources: plan.sources,
-      ...(plan.sources.includes('synthesized') ? { synthesize: sbiSynthesizer() } : {}),
+      ...(usesSbi ? { synthesize: pool === null ? sbiSynthesizer() : poolSynthesizer(pool) } : {}),
       ...(config.data.augment ? {} : { augment: false as const }),
       onBadSample: config.data.onBadSample,
     },
@@ -202,69 +206,80 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let trainMs = 0;
   progress.start('train', total, state.step);
   const logLine = (o: object) => appendFile(logFile, `${JSON.stringify(o)}\n`);
-  for (let step = state.step; step < total; step++) {
-    const batch = await loader.next();
-    const t0 = performance.now();
-    const packed = packBatch(batch, plan, config);
-    hooks.beforeStep?.(step, packed);
-    const lr = learningRate(config, step);
-    setLearningRate(optimizer, lr);
-    const { record } = runStep(detector, optimizer, plan, config, packed, step, lr);
-    trainMs += performance.now() - t0;
-    memory.sample();
-    memory.tensorsAfterStep.push(tf.memory().numTensors);
-    if (record.skipped) {
-      state.skippedSteps++;
-      state.consecutiveSkips++;
-      progress.log(`step ${step}: skipped (${record.reason})`);
-    } else {
-      state.consecutiveSkips = 0;
-    }
-    await logLine({ type: 'step', ...record });
-    hooks.afterStep?.(record);
-    if (config.train.maxConsecutiveSkips > 0 && state.consecutiveSkips >= config.train.maxConsecutiveSkips) {
-      throw new Error(`${state.consecutiveSkips} consecutive steps were not finite; last: ${record.reason}`);
-    }
-    const done = step + 1;
-    const cos = record.cosine === undefined ? '' : ` cos ${record.cosine.toFixed(2)}`;
-    progress.update(
-      done,
-      `loss ${Object.values(record.losses)
-        .map((l) => l.toFixed(3))
-        .join('/')}${cos}`,
-    );
-    if (done % config.train.evalEvery === 0 || done === total) {
-      const scores = scoreImages(detector, val.images, size, config.eval.batchSize);
-      const m = splitMetrics(val, scores);
-      const better =
-        state.bestVal === null ||
-        m.auc > state.bestVal.auc ||
-        (Number.isNaN(state.bestVal.auc) && !Number.isNaN(m.auc));
-      if (better) {
-        state.bestVal = { step: done, auc: m.auc };
-        await saveDetector(detector, join(out, 'best'));
+  try {
+    for (let step = state.step; step < total; step++) {
+      const batch = await loader.next();
+      const t0 = performance.now();
+      const packed = packBatch(batch, plan, config);
+      hooks.beforeStep?.(step, packed);
+      const lr = learningRate(config, step);
+      setLearningRate(optimizer, lr);
+      const { record } = runStep(detector, optimizer, plan, config, packed, step, lr);
+      trainMs += performance.now() - t0;
+      memory.sample();
+      memory.tensorsAfterStep.push(tf.memory().numTensors);
+      if (record.skipped) {
+        state.skippedSteps++;
+        state.consecutiveSkips++;
+        progress.log(`step ${step}: skipped (${record.reason})`);
+      } else {
+        state.consecutiveSkips = 0;
       }
-      await logLine({
-        type: 'eval',
-        split: 'val',
-        step: done,
-        auc: m.auc,
-        ap: m.ap,
-        eer: m.eer,
-        acc: m.acc,
-        video_auc: m.video_auc,
-        best: better,
-      });
+      await logLine({ type: 'step', ...record });
+      hooks.afterStep?.(record);
+      if (
+        config.train.maxConsecutiveSkips > 0 &&
+        state.consecutiveSkips >= config.train.maxConsecutiveSkips
+      ) {
+        throw new Error(
+          `${state.consecutiveSkips} consecutive steps were not finite; last: ${record.reason}`,
+        );
+      }
+      const done = step + 1;
+      const cos = record.cosine === undefined ? '' : ` cos ${record.cosine.toFixed(2)}`;
+      progress.update(
+        done,
+        `loss ${Object.values(record.losses)
+          .map((l) => l.toFixed(3))
+          .join('/')}${cos}`,
+      );
+      if (done % config.train.evalEvery === 0 || done === total) {
+        const scores = scoreImages(detector, val.images, size, config.eval.batchSize);
+        const m = splitMetrics(val, scores);
+        const better =
+          state.bestVal === null ||
+          m.auc > state.bestVal.auc ||
+          (Number.isNaN(state.bestVal.auc) && !Number.isNaN(m.auc));
+        if (better) {
+          state.bestVal = { step: done, auc: m.auc };
+          await saveDetector(detector, join(out, 'best'));
+        }
+        await logLine({
+          type: 'eval',
+          split: 'val',
+          step: done,
+          auc: m.auc,
+          ap: m.ap,
+          eer: m.eer,
+          acc: m.acc,
+          video_auc: m.video_auc,
+          best: better,
+        });
+      }
+      if (done % config.train.checkpointEvery === 0 || done === total) {
+        state.step = done;
+        state.loaderStep = loader.step;
+        state.rng = rng.state();
+        state.seconds += trainMs / 1000;
+        trainMs = 0;
+        await saveCheckpoint(out, detector, optimizer, state);
+        hooks.afterCheckpoint?.(done);
+      }
     }
-    if (done % config.train.checkpointEvery === 0 || done === total) {
-      state.step = done;
-      state.loaderStep = loader.step;
-      state.rng = rng.state();
-      state.seconds += trainMs / 1000;
-      trainMs = 0;
-      await saveCheckpoint(out, detector, optimizer, state);
-      hooks.afterCheckpoint?.(done);
-    }
+  } finally {
+    // prefetched steps must settle before their workers go
+    await loader.drain();
+    await pool?.close();
   }
   progress.stop();
 

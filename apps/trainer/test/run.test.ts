@@ -20,6 +20,17 @@ const readLog = async (dir: string) =>
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('a training run', () => {
+  it('makes the same self-blended images on worker threads as on the main thread: identical training', async () => {
+    const losses = async (workers: number) => {
+      const out = await mkdtemp(join(tmpdir(), `cs-dfd-train-sbi${workers}-`));
+      await train({ config: resolveConfig(tinyRaw([`data.sbiWorkers=${workers}`, 'train.steps=3'])), out });
+      return (await readLog(out)).filter((r) => r.type === 'step').map((r) => r.losses);
+    };
+    const inline = await losses(0);
+    expect(inline).toHaveLength(3);
+    expect(await losses(2)).toEqual(inline);
+  });
+
   it('skips and counts a step whose batch holds a NaN, keeps tensors flat, and writes the report', async () => {
     const out = await mkdtemp(join(tmpdir(), 'cs-dfd-train-run-'));
     const tensors: number[] = [];

@@ -62,7 +62,7 @@ export {
 export { ARCFACE_TEMPLATE_96x112, alignmentTemplate, fivePoints } from './prep/template.js';
 export { warpSimilarity } from './prep/warp.js';
 export { evenlySpaced } from './sampling.js';
-export { sbiSynthesizer } from './sbi.js';
+export { poolSynthesizer, sbiSynthesizer } from './sbi.js';
 export {
   type Landmarks,
   type RgbImage,

@@ -143,6 +143,16 @@ export class BatchLoader {
     return batch;
   }
 
+  /**
+   * Waits for every prefetched step to settle and forgets them, so the owner can close what the loader uses (a
+   * synthesis worker pool) without leaving work in flight. The next {@link next} starts prefetching again.
+   */
+  async drain(): Promise<void> {
+    const inFlight = [...this.pending.values()];
+    this.pending.clear();
+    await Promise.allSettled(inFlight);
+  }
+
   async *[Symbol.asyncIterator](): AsyncGenerator<Batch> {
     for (;;) yield await this.next();
   }

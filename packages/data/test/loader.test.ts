@@ -50,6 +50,24 @@ describe('BatchLoader', () => {
     expect(c.map((x) => x.sources.original!.images)).not.toEqual(a.map((x) => x.sources.original!.images));
   });
 
+  it('drain() waits for every prefetched step before returning, and the stream continues unchanged', async () => {
+    let started = 0;
+    let finished = 0;
+    const slow: SynthesizeFn = async (face, rng) => {
+      started++;
+      await new Promise((r) => setTimeout(r, 5));
+      finished++;
+      return invert(face, rng);
+    };
+    const loader = new BatchLoader(base({ synthesize: slow, prefetch: 2 }));
+    const first = await loader.next(); // steps 1 and 2 are now in flight
+    await loader.drain();
+    expect(started).toBeGreaterThan(4); // more than step 0's own SBI calls were started...
+    expect(finished).toBe(started); // ...and none is still running
+    const reference = await take(new BatchLoader(base()), 2);
+    expect([first, await loader.next()]).toEqual(reference);
+  });
+
   it('resuming at step k gives the batches of an uninterrupted run', async () => {
     const full = await take(new BatchLoader(base()), 5);
     const resumed = await take(new BatchLoader(base(), 3), 2);
