@@ -5,13 +5,14 @@
  * the previous checkpoint or the new one, never a mix; loading verifies every checksum.
  */
 import { createHash } from 'node:crypto';
-import { access, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Detector } from '@cs-dfd/detectors';
 import { loadDetector, saveDetector } from '@cs-dfd/detectors';
 import { writeFileAtomic } from '@cs-dfd/plots';
 import type { RngState } from '@cs-dfd/rng';
 import * as tf from '@tensorflow/tfjs-core';
+import { exists } from './fs-utils.js';
 
 /** Bumped when the layout changes. */
 export const CHECKPOINT_VERSION = 1;
@@ -54,15 +55,6 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
     else if (e.isFile() && rel !== 'manifest.json') out.push(rel);
   }
   return out.sort();
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -2,11 +2,12 @@
  * Where the training and evaluation records come from: the embedded faceworld dataset (generated once and cached
  * by the hash of its options) or any DeepfakeBench-layout dataset with cross-domain test sets.
  */
-import { access, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readDeepfakeBench, type SampleRecord } from '@cs-dfd/data';
 import { GENERATOR_VERSION, generateDataset, parseOptions } from '@cs-dfd/faceworld';
 import { ConfigError, hashOf, type TrainConfig } from './config.js';
+import { exists } from './fs-utils.js';
 
 /** One evaluation split: its report name and its records. */
 export interface EvalSplit {
@@ -27,15 +28,6 @@ export interface Datasets {
   eval: EvalSplit[];
   /** Seconds spent generating faceworld (0 when reused). */
   generationSeconds: number;
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Progress callback of dataset generation. */

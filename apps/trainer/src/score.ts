@@ -1,19 +1,11 @@
 /** `cs-dfd-train score`: P(fake) of images or folders of images with a trained detector. */
-import { access, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { IMAGE_EXTENSIONS, loadImage, naturalCompare } from '@cs-dfd/data';
 import { type Detector, loadDetector } from '@cs-dfd/detectors';
 import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from './errors.js';
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { exists } from './fs-utils.js';
 
 /**
  * The model folder of a run folder: its validation-selected `best/`, else its last checkpoint's `model/`; a folder
