@@ -113,36 +113,64 @@ export function conv2DBackpropInputComposed(backendName: string): KernelFunc {
       } = info;
       const co = info.outChannels;
       const dyDil = dilate(k, dy4, B, oh, ow, co, sh, sw);
-      const top = fh - 1 - info.padInfo.top;
-      const left = fw - 1 - info.padInfo.left;
-      const bottom = H + fh - 1 - top - oh * sh;
-      const right = W + fw - 1 - left - ow * sw;
+      const { crop, pad: convPad } = backpropInputPadding(
+        { H, W, oh, ow, sh, sw },
+        fh,
+        fw,
+        info.padInfo.top,
+        info.padInfo.left,
+      );
       const flipped = k.run('Reverse', { x: filter }, { dims: [0, 1] });
       const wT = k.transpose(flipped, [0, 1, 3, 2]);
       // Crop where the pads are negative (large forward pads); pass the positive pads to the conv itself.
-      const cut = k.padOrCrop(dyDil, [
-        [0, 0],
-        [Math.min(0, top), Math.min(0, bottom)],
-        [Math.min(0, left), Math.min(0, right)],
-        [0, 0],
-      ]);
+      const cut = k.padOrCrop(dyDil, crop);
       const dx = k.run(
         'Conv2D',
         { x: cut, filter: wT },
         {
           strides: [1, 1],
           dilations: [1, 1],
-          pad: [
-            [0, 0],
-            [Math.max(0, top), Math.max(0, bottom)],
-            [Math.max(0, left), Math.max(0, right)],
-            [0, 0],
-          ],
+          pad: convPad,
           dataFormat: 'NHWC',
         },
       );
       return nchw ? k.transpose(dx, NHWC_TO_NCHW) : dx;
     });
+  };
+}
+
+/** Explicit 4-D paddings, `[[0,0],[top,bottom],[left,right],[0,0]]`. */
+type Pads4 = [[number, number], [number, number], [number, number], [number, number]];
+
+/**
+ * The input gradient of a strided, padded conv is a stride-1 conv of the stride-dilated dy with the flipped filter,
+ * padded by (extent − 1 − forward pad) on each side, where extent = (f − 1)·d + 1 is the dilated filter size.
+ * Where that pad is negative (large forward pads) dy is cropped instead: `crop` goes to padOrCrop, `pad` to the conv.
+ */
+export function backpropInputPadding(
+  g: { H: number; W: number; oh: number; ow: number; sh: number; sw: number },
+  extentH: number,
+  extentW: number,
+  padTop: number,
+  padLeft: number,
+): { crop: Pads4; pad: Pads4 } {
+  const top = extentH - 1 - padTop;
+  const left = extentW - 1 - padLeft;
+  const bottom = g.H + extentH - 1 - top - g.oh * g.sh;
+  const right = g.W + extentW - 1 - left - g.ow * g.sw;
+  return {
+    crop: [
+      [0, 0],
+      [Math.min(0, top), Math.min(0, bottom)],
+      [Math.min(0, left), Math.min(0, right)],
+      [0, 0],
+    ],
+    pad: [
+      [0, 0],
+      [Math.max(0, top), Math.max(0, bottom)],
+      [Math.max(0, left), Math.max(0, right)],
+      [0, 0],
+    ],
   };
 }
 

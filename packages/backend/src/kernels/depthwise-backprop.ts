@@ -7,7 +7,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { composed } from './compose.js';
-import { dilate } from './conv2d-backprop.js';
+import { backpropInputPadding, dilate } from './conv2d-backprop.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -36,30 +36,23 @@ export function depthwiseBackpropInputComposed(backendName: string): KernelFunc 
       const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
       const { outHeight: oh, outWidth: ow } = info;
       const dyDil = dilate(k, dy, B, oh, ow, C * m, sh, sw);
-      const top = (fh - 1) * dh - info.padInfo.top;
-      const left = (fw - 1) * dw - info.padInfo.left;
-      const bottom = H + (fh - 1) * dh - top - oh * sh;
-      const right = W + (fw - 1) * dw - left - ow * sw;
+      const { crop, pad: convPad } = backpropInputPadding(
+        { H, W, oh, ow, sh, sw },
+        (fh - 1) * dh + 1,
+        (fw - 1) * dw + 1,
+        info.padInfo.top,
+        info.padInfo.left,
+      );
       const flipped = k.run('Reverse', { x: filter }, { dims: [0, 1] });
       const wFlat = k.reshape(flipped, [fh, fw, C * m, 1]);
-      const cut = k.padOrCrop(dyDil, [
-        [0, 0],
-        [Math.min(0, top), Math.min(0, bottom)],
-        [Math.min(0, left), Math.min(0, right)],
-        [0, 0],
-      ]);
+      const cut = k.padOrCrop(dyDil, crop);
       const dxm = k.run(
         'DepthwiseConv2dNative',
         { x: cut, filter: wFlat },
         {
           strides: [1, 1],
           dilations: [dh, dw],
-          pad: [
-            [0, 0],
-            [Math.max(0, top), Math.max(0, bottom)],
-            [Math.max(0, left), Math.max(0, right)],
-            [0, 0],
-          ],
+          pad: convPad,
           dataFormat: 'NHWC',
         },
       );
