@@ -105,3 +105,30 @@ export function splitMetrics(split: DecodedSplit, scores: Float64Array, threshol
   if (r.atThreshold !== undefined) m.acc_at_val_threshold = r.atThreshold.acc;
   return m;
 }
+
+const csvField = (s: string): string => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+/**
+ * One split's frame scores as CSV (`image,label,method,video,score`), so ROC curves, bootstrap intervals and
+ * other metrics can be recomputed later without the model (the benchmark grid reads these).
+ */
+export function scoresCsv(split: DecodedSplit, scores: Float64Array): string {
+  if (scores.length !== split.records.length)
+    throw new RangeError(
+      `scoresCsv: split "${split.name}" has ${split.records.length} records but ${scores.length} scores`,
+    );
+  const lines = ['image,label,method,video,score'];
+  split.records.forEach((r, i) => {
+    lines.push(
+      [csvField(r.image), String(r.label), csvField(r.method), csvField(r.videoId), String(scores[i])].join(
+        ',',
+      ),
+    );
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+/** The file name of a split's scores under `out/scores/` (`cross:celeb-df` -> `cross_celeb-df.csv`). */
+export function scoresFile(split: string): string {
+  return `${split.replace(/[^A-Za-z0-9_.-]/g, '_')}.csv`;
+}

@@ -31,6 +31,8 @@ export {
   decodeSplit,
   type SplitMetrics,
   scoreImages,
+  scoresCsv,
+  scoresFile,
   splitMetrics,
 } from './evaluation.js';
 export {

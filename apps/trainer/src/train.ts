@@ -26,6 +26,8 @@ import {
   decodeSplit,
   type SplitMetrics,
   scoreImages,
+  scoresCsv,
+  scoresFile,
   splitMetrics,
 } from './evaluation.js';
 import { writeGradCams } from './gradcam.js';
@@ -300,6 +302,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     metrics[split.name] = splitMetrics(d, scores, threshold);
     rocs.push({ split: split.name, labels: d.labels, scores });
+    await writeFileAtomic(join(out, 'scores', scoresFile(split.name)), scoresCsv(d, scores));
   }
   const gradcam =
     config.eval.gradcam > 0

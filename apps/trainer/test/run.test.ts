@@ -77,6 +77,20 @@ describe('a training run', () => {
       expect(md).toContain(`![${g.file}](${g.file})`);
       expect((await readFile(join(out, g.file))).subarray(1, 4).toString()).toBe('PNG');
     }
+    // Every split's frame scores are on disk, and re-deriving the AUC from them by brute force over all pairs
+    // reproduces the report's number.
+    for (const [split, m] of Object.entries(json.metrics) as [string, { auc: number; n: number }][]) {
+      const file = join(out, 'scores', `${split.replace(':', '_')}.csv`);
+      const [header, ...rows] = (await readFile(file, 'utf8')).trim().split('\n');
+      expect(header).toBe('image,label,method,video,score');
+      expect(rows).toHaveLength(m.n);
+      const parsed = rows.map((r) => r.split(',')).map((f) => ({ label: Number(f[1]), score: Number(f[4]) }));
+      const pos = parsed.filter((p) => p.label === 1);
+      const neg = parsed.filter((p) => p.label === 0);
+      let wins = 0;
+      for (const p of pos) for (const q of neg) wins += p.score > q.score ? 1 : p.score === q.score ? 0.5 : 0;
+      expect(wins / (pos.length * neg.length)).toBeCloseTo(m.auc, 12);
+    }
   });
 
   it('test splits never drive selection: flipping every test label changes nothing but the test metrics', async () => {
