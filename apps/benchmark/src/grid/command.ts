@@ -1,0 +1,188 @@
+/** The `grid` subcommand of cs-dfd-bench (DESIGN §14); the lead's cli.ts calls {@link addGridCommand}. */
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { barProgress, ConfigError, defaultProgress, lineProgress, type Progress } from 'cs-dfd-train';
+import { GridError } from './errors.js';
+import { summarizeDir } from './outputs.js';
+import type { CrossDomainSet, GridProtocol } from './protocol.js';
+import { runGrid } from './run.js';
+import { GRID_METHODS } from './types.js';
+import { loadVariants } from './variants.js';
+
+const positiveInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new InvalidArgumentError(`expected a positive integer, got "${v}"`);
+  return n;
+};
+const list = (v: string): string[] =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+/** `name=FILE[,FILE]` -> a cross-domain set. */
+export function parseCross(v: string): CrossDomainSet {
+  const eq = v.indexOf('=');
+  if (eq <= 0 || eq === v.length - 1) {
+    throw new GridError('bad-option', `--cross expects name=FILE[,FILE], got "${v}"`, 'cross');
+  }
+  return { name: v.slice(0, eq), files: list(v.slice(eq + 1)) };
+}
+
+/** `label=0|1` pairs -> a label map. */
+export function parseLabels(pairs: readonly string[]): Record<string, 0 | 1> {
+  const out: Record<string, 0 | 1> = {};
+  for (const p of pairs) {
+    const m = /^(.+)=([01])$/.exec(p);
+    if (m === null)
+      throw new GridError('bad-option', `--label expects NAME=0 or NAME=1, got "${p}"`, 'label');
+    out[m[1]!] = Number(m[2]) as 0 | 1;
+  }
+  return out;
+}
+
+/** Shell-quotes an argument for the recorded command line. */
+const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+
+interface GridCliOptions {
+  out: string;
+  protocol: 'faceworld' | 'deepfakebench';
+  index?: string[];
+  root?: string;
+  cross: string[];
+  label: string[];
+  methods?: string[];
+  seeds: number;
+  set: string[];
+  variants?: string;
+  cache?: string;
+  force?: boolean;
+  summarizeOnly?: boolean;
+  progress: 'auto' | 'bar' | 'lines' | 'none';
+}
+
+function protocolOf(o: GridCliOptions): GridProtocol {
+  if (o.protocol === 'faceworld') {
+    for (const [flag, v] of [
+      ['--index', o.index],
+      ['--root', o.root],
+      ['--cross', o.cross.length > 0 ? o.cross : undefined],
+    ] as const) {
+      if (v !== undefined)
+        throw new GridError('bad-option', `${flag} needs --protocol deepfakebench`, flag.slice(2));
+    }
+    return { kind: 'faceworld' };
+  }
+  if (o.index === undefined)
+    throw new GridError('bad-option', '--protocol deepfakebench needs --index FILE[,FILE]', 'index');
+  if (o.root === undefined)
+    throw new GridError('bad-option', '--protocol deepfakebench needs --root DIR', 'root');
+  return {
+    kind: 'deepfakebench',
+    index: o.index,
+    root: o.root,
+    cross: o.cross.map(parseCross),
+    labels: parseLabels(o.label),
+  };
+}
+
+function progressOf(kind: GridCliOptions['progress']): Progress | undefined {
+  if (kind === 'none') return undefined;
+  if (kind === 'bar') return barProgress();
+  // Lines every 30 s keep a long grid's log readable when it goes to a file.
+  if (kind === 'lines') return lineProgress(undefined, 30);
+  return process.stderr.isTTY ? defaultProgress() : lineProgress(undefined, 30);
+}
+
+/**
+ * Adds `grid` to the benchmark's CLI. `write` receives error lines (default stderr); a typed grid or config error
+ * prints one line and sets exit code 2 instead of a stack trace.
+ */
+export function addGridCommand(
+  program: Command,
+  write: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Command {
+  return program
+    .command('grid')
+    .description(
+      "method x seed grid with the trainer's own code: resumable, writes results.json, summary.json, tables.md, summary.csv",
+    )
+    .requiredOption('-o, --out <dir>', 'grid folder (results, tables, cells/<method>/seed-<n>)')
+    .addOption(
+      new Option('--protocol <name>', 'data: the embedded faceworld, or DeepfakeBench-layout index files')
+        .choices(['faceworld', 'deepfakebench'])
+        .default('faceworld'),
+    )
+    .option(
+      '--index <files>',
+      'deepfakebench: index JSON files of the training dataset, comma-separated',
+      list,
+    )
+    .option('--root <dir>', "deepfakebench: the datasets' rgb_dir (frame paths resolve against it)")
+    .option(
+      '--cross <name=files>',
+      'deepfakebench: a cross-domain test set, name=FILE[,FILE] (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--label <name=0|1>',
+      'deepfakebench: an extra label of the index files, real 0 / fake 1 (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--methods <list>',
+      `comma-separated rows: grid methods (default: ${GRID_METHODS.join(', ')}), variant names (default with --variants: every variant), or any trainer method with optional +cgr`,
+      list,
+    )
+    .option('--seeds <n>', 'seeds 0..n-1 per method', positiveInt, 3)
+    .option(
+      '--set <key=value>',
+      'trainer config override for every cell (repeatable), e.g. train.steps=100',
+      collect,
+      [],
+    )
+    .option('--variants <file>', 'ablation rows, YAML or JSON: [{name, method, set: {key: value}}]')
+    .option('--cache <dir>', 'faceworld cache shared by grids (default: <out>/../cache)')
+    .option('--force', 'retrain cells whose config changed instead of stopping')
+    .option('--summarize-only', 'only recompute summary.json, tables.md, summary.csv from <out>/results.json')
+    .addOption(
+      new Option('--progress <kind>', 'progress inside a cell')
+        .choices(['auto', 'bar', 'lines', 'none'])
+        .default('auto'),
+    )
+    .action(async (opts: GridCliOptions) => {
+      try {
+        if (opts.summarizeOnly) {
+          const { markdown } = await summarizeDir(opts.out);
+          process.stdout.write(markdown);
+          return;
+        }
+        const variants = opts.variants === undefined ? [] : await loadVariants(opts.variants);
+        const progress = progressOf(opts.progress);
+        const { summary } = await runGrid({
+          out: opts.out,
+          protocol: protocolOf(opts),
+          seeds: opts.seeds,
+          sets: opts.set,
+          variants,
+          force: opts.force === true,
+          command: ['cs-dfd-bench', ...process.argv.slice(2)].map(quote).join(' '),
+          ...(opts.methods === undefined ? {} : { methods: opts.methods }),
+          ...(opts.cache === undefined ? {} : { cacheDir: opts.cache }),
+          ...(progress === undefined ? {} : { progress }),
+          log: write,
+        });
+        process.stdout.write(`${summary.rows.length} methods summarised in ${opts.out}/tables.md\n`);
+      } catch (e) {
+        if (e instanceof GridError || e instanceof ConfigError) {
+          write(`cs-dfd-bench grid: ${e.message}`);
+          process.exitCode = 2;
+          return;
+        }
+        throw e;
+      }
+    });
+}
