@@ -2,7 +2,11 @@ import { Rng } from '@cs-dfd/rng';
 import { backend_util } from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerWasmTrainingKernels, stockWasmKernel } from '../src/kernels/index.js';
+import {
+  conv2DBackpropFilterGemm,
+  registerWasmTrainingKernels,
+  stockWasmKernel,
+} from '../src/kernels/index.js';
 import { backendOf, randomTensor, relErr, runKernelOn, setupBackends } from './helpers.js';
 
 beforeAll(setupBackends);
@@ -71,6 +75,32 @@ describe('wasm training kernels equal the cpu reference kernels', () => {
         };
         const ref = runKernelOn('cpu', 'Conv2DBackpropFilter', { x, dy }, attrs);
         const got = runKernelOn('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs);
+        expect(got.shape).toEqual(ref.shape);
+        expect(relErr(got.values, ref.values)).toBeLessThan(1e-5);
+      }),
+      RUNS,
+    );
+  });
+
+  it('Conv2DBackpropFilter split into per-sample chunks (a 1-float column budget) equals cpu', () => {
+    // The budget forces one sample per chunk, so the chunk loop, the partial-sum Add and the per-chunk dy copy
+    // (on the padded grid for stride 1, a plain row copy otherwise) all run.
+    const chunked = conv2DBackpropFilterGemm('wasm', { maxColumnFloats: 1 });
+    fc.assert(
+      fc.property(convCase, fc.integer({ min: 2, max: 3 }), (c, B) => {
+        const info = convInfo({ ...c, B }, false, 1);
+        fc.pre(info != null);
+        const rng = new Rng(c.seed);
+        const x = randomTensor(rng, [B, c.H, c.W, c.ci]);
+        const dy = randomTensor(rng, info!.outShape);
+        const attrs = {
+          strides: [c.sh, c.sw],
+          pad: c.pad,
+          dataFormat: 'NHWC',
+          filterShape: [c.fh, c.fw, c.ci, c.co],
+        };
+        const ref = runKernelOn('cpu', 'Conv2DBackpropFilter', { x, dy }, attrs);
+        const got = runKernelOn('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs, chunked);
         expect(got.shape).toEqual(ref.shape);
         expect(relErr(got.values, ref.values)).toBeLessThan(1e-5);
       }),
@@ -272,6 +302,15 @@ describe('registration', () => {
       'DepthwiseConv2dNativeBackpropFilter',
       { x, dy: dwy },
       { ...dwAttrs, filterShape: [3, 3, 3, 2] },
+    );
+    // The GEMM filter kernel's stride-1 path (padded grid) in per-sample chunks: heap buffers it allocates itself.
+    const dy1 = randomTensor(rng, [2, 6, 5, 4]);
+    runKernelOn(
+      'wasm',
+      'Conv2DBackpropFilter',
+      { x, dy: dy1 },
+      { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: filter.shape },
+      conv2DBackpropFilterGemm('wasm', { maxColumnFloats: 1 }),
     );
     expect(wasm.numDataIds()).toBe(before);
     expect(stockWasmKernel('Conv2DBackpropFilter')).toBeUndefined();

@@ -36,6 +36,12 @@ export class KernelScope {
     return info;
   }
 
+  /** Takes ownership of a tensor allocated outside {@link run} (e.g. on the wasm heap), so that it is freed too. */
+  adopt(info: TensorInfo): TensorInfo {
+    this.temps.push(info);
+    return info;
+  }
+
   reshape(x: TensorInfo, shape: number[]): TensorInfo {
     return this.run('Reshape', { x }, { shape });
   }

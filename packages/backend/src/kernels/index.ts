@@ -7,12 +7,14 @@ import {
   registerKernel,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
-import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d-backprop.js';
+import { conv2DBackpropInputConfig } from './conv2d-backprop.js';
+import { conv2DBackpropFilterGemm } from './conv2d-filter-gemm.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 
 export { KernelScope } from './compose.js';
 export { conv2DBackpropFilterComposed, conv2DBackpropInputComposed } from './conv2d-backprop.js';
+export { conv2DBackpropFilterGemm, type FilterGemmOptions } from './conv2d-filter-gemm.js';
 export { depthwiseBackpropFilterComposed, depthwiseBackpropInputComposed } from './depthwise-backprop.js';
 export { maxPoolGradHeap } from './max-pool-grad.js';
 
@@ -30,7 +32,7 @@ const stock = new Map<string, KernelConfig>();
 
 function configs(): KernelConfig[] {
   const list = [
-    conv2DBackpropFilterConfig('wasm'),
+    { kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2DBackpropFilterGemm('wasm') },
     conv2DBackpropInputConfig('wasm'),
     depthwiseBackpropFilterConfig('wasm'),
     depthwiseBackpropInputConfig('wasm'),

@@ -1,0 +1,113 @@
+// @ts-check
+// Times each wasm training kernel against its alternatives on the layer shapes that matter: the DESIGN §12 CNN
+// (one source = 16×64×64×3), the trainer's small CNN (8 per source) and typical detector layers. Alternatives
+// run interleaved, so load changes on this shared machine hit them alike.
+// Run: pnpm --filter @cs-dfd/backend bench:kernels   (or node bench/kernels.bench.mjs after a build)
+import os from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import { getKernel } from '@tensorflow/tfjs-core';
+import { initBackend } from '../dist/index.js';
+import {
+  conv2DBackpropFilterComposed,
+  conv2DBackpropFilterGemm,
+  maxPoolGradHeap,
+} from '../dist/kernels/index.js';
+
+const REPS = Number(process.env.REPS ?? 15);
+const choice = await initBackend({ backend: 'wasm' });
+const backend = tf.backend();
+const cpus = os.cpus();
+console.log(
+  `machine: ${cpus[0]?.model ?? 'unknown'} × ${cpus.length}, node ${process.version}, tfjs ${tf.version_core}, wasm SIMD ${choice.simd ? 'on' : 'off'}, load ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join('/')}`,
+);
+
+/** @param {number[]} shape */
+const tensor = (shape) => tf.randomNormal(shape, 0, 1, 'float32', 7);
+/** @param {import('@tensorflow/tfjs-core').Tensor} t */
+const info = (t) => ({ dataId: t.dataId, shape: t.shape, dtype: t.dtype });
+
+/**
+ * Median ms of each alternative, run in interleaved rounds.
+ * @param {Record<string, () => void>} alts
+ */
+function race(alts) {
+  const names = Object.keys(alts);
+  /** @type {Record<string, number[]>} */
+  const ms = Object.fromEntries(names.map((n) => [n, []]));
+  for (const n of names) alts[n]?.(); // warm-up
+  for (let r = 0; r < REPS; r++) {
+    for (const n of names) {
+      const t0 = performance.now();
+      alts[n]?.();
+      ms[n]?.push(performance.now() - t0);
+    }
+  }
+  return Object.fromEntries(
+    names.map((n) => {
+      const s = [...(ms[n] ?? [])].sort((a, b) => a - b);
+      return [n, s[Math.floor(s.length / 2)] ?? Number.NaN];
+    }),
+  );
+}
+
+/** Runs a kernel function and frees its output. */
+function call(kernelFunc, inputs, attrs) {
+  const out = kernelFunc({ inputs, attrs, backend });
+  backend.disposeData((Array.isArray(out) ? out[0] : out).dataId);
+}
+
+const fmt = (r) =>
+  Object.entries(r)
+    .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+    .join(' | ');
+
+console.log('\nConv2DBackpropFilter: im2col+GEMM (registered) vs conv of transposed tensors (previous)');
+const gemm = conv2DBackpropFilterGemm('wasm');
+const viaConv = conv2DBackpropFilterComposed('wasm');
+const convShapes = [
+  // [B, H, W, ci, co, k, stride, pad, label]
+  [16, 64, 64, 3, 16, 3, 1, 'same', '§12 conv1'],
+  [16, 32, 32, 16, 32, 3, 1, 'same', '§12 conv2'],
+  [16, 16, 16, 32, 64, 3, 1, 'same', '§12 conv3'],
+  [8, 64, 64, 3, 16, 3, 1, 'same', 'trainer conv1 (8/source)'],
+  [8, 32, 32, 16, 32, 3, 1, 'same', 'trainer conv2'],
+  [8, 16, 16, 32, 64, 3, 1, 'same', 'trainer conv3'],
+  [8, 64, 64, 3, 64, 7, 2, 'same', 'resnet stem 7x7 s2'],
+  [8, 16, 16, 64, 64, 3, 1, 'same', 'resnet 3x3'],
+  [8, 16, 16, 64, 128, 3, 2, 'same', 'resnet 3x3 s2'],
+  [8, 16, 16, 64, 128, 1, 2, 'valid', 'resnet 1x1 s2'],
+  [8, 32, 32, 32, 96, 1, 1, 'valid', 'efficientnet 1x1'],
+  [8, 64, 64, 3, 32, 3, 2, 'same', 'efficientnet stem s2'],
+];
+for (const [B, H, W, ci, co, f, s, pad, label] of convShapes) {
+  const x = tensor([B, H, W, ci]);
+  const y = tf.conv2d(x, tf.zeros([f, f, ci, co]), s, pad);
+  const dy = tensor(y.shape);
+  const inputs = { x: info(x), dy: info(dy) };
+  const attrs = { strides: [s, s], pad, dataFormat: 'NHWC', filterShape: [f, f, ci, co] };
+  const r = race({ gemm: () => call(gemm, inputs, attrs), conv: () => call(viaConv, inputs, attrs) });
+  console.log(`${String(label).padEnd(26)} ${fmt(r)}   (x ${B}x${H}x${W}x${ci}, ${f}x${f}x${co} s${s})`);
+  tf.dispose([x, y, dy]);
+}
+
+console.log('\nMaxPoolGrad 2x2 s2: heap loop (registered) vs stock wasm (wrong for windows <= 0)');
+const stockMaxPoolGrad = getKernel('MaxPoolGrad', 'wasm');
+for (const [B, H, C] of [
+  [16, 64, 16],
+  [16, 32, 32],
+  [16, 16, 64],
+]) {
+  const x = tensor([B, H, H, C]);
+  const dy = tensor([B, H / 2, H / 2, C]);
+  const inputs = { dy: info(dy), input: info(x), output: info(dy) };
+  const attrs = { filterSize: [2, 2], strides: [2, 2], pad: 'valid' };
+  const alts = { heap: () => call(maxPoolGradHeap, inputs, attrs) };
+  if (stockMaxPoolGrad && stockMaxPoolGrad.kernelFunc !== maxPoolGradHeap) {
+    alts.stock = () => call(stockMaxPoolGrad.kernelFunc, inputs, attrs);
+  }
+  console.log(`${`${B}x${H}x${H}x${C}`.padEnd(26)} ${fmt(race(alts))}`);
+  tf.dispose([x, dy]);
+}
