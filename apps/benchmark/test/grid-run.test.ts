@@ -132,9 +132,9 @@ describe('grid on a DeepfakeBench-layout fixture', () => {
     const before = await mtimes(first.results);
     await rm(join(out, 'cells', 'joint', 'seed-1', 'report.json'));
     const again = await runGrid(options);
-    expect(again.events.filter((e) => e.action !== 'kept').map((e) => `${e.method}/${e.seed}`)).toEqual([
-      'joint/1',
-    ]);
+    expect(
+      again.events.filter((e) => e.action !== 'kept').map((e) => `${e.method}/${e.seed}:${e.action}`),
+    ).toEqual(['joint/1:resumed']);
     const after = await mtimes(first.results);
     const changed = first.results.cells.filter((_, i) => after[i] !== before[i]).map((c) => c.dir);
     expect(changed).toEqual(['cells/joint/seed-1']);
@@ -153,5 +153,40 @@ describe('grid on a DeepfakeBench-layout fixture', () => {
     expect(err.message).toContain('orig-only/seed-0');
     expect(err.message).toContain('train.steps: 4 -> 5');
     expect(await mtimes(first.results)).toEqual(before);
+  });
+
+  it('a cell without report or checkpoint restarts and reproduces its metrics (same config, same seed)', async () => {
+    const dir = join(out, 'cells', 'uvs+cgr', 'seed-0');
+    await rm(join(dir, 'report.json'));
+    await rm(join(dir, 'checkpoint'), { recursive: true });
+    const again = await runGrid(options);
+    expect(
+      again.events.filter((e) => e.action !== 'kept').map((e) => `${e.method}/${e.seed}:${e.action}`),
+    ).toEqual(['uvs+cgr/0:trained']);
+    const i = first.results.cells.findIndex((c) => c.dir === 'cells/uvs+cgr/seed-0');
+    expect(again.results.cells[i]!.metrics).toEqual(first.results.cells[i]!.metrics);
+    const record = await readJson<{
+      configHash: string;
+      config: { method: { name: string }; cgr: { enabled: boolean } };
+    }>(join(dir, 'cell.json'));
+    expect([record.config.method.name, record.config.cgr.enabled]).toEqual(['uvs', true]);
+  });
+
+  it('--force retrains a changed cell; results.json then holds the cells of that command', async () => {
+    const forced = await runGrid({
+      ...options,
+      methods: ['orig-only'],
+      seeds: 1,
+      sets: [...TINY_SETS, 'train.steps=3'],
+      force: true,
+    });
+    expect(forced.events.map((e) => e.action)).toEqual(['trained']);
+    const report = await readJson<{ steps: number }>(
+      join(out, 'cells', 'orig-only', 'seed-0', 'report.json'),
+    );
+    expect(report.steps).toBe(3);
+    const results = await readJson<GridResults>(join(out, 'results.json'));
+    expect(results.cells.map((c) => c.dir)).toEqual(['cells/orig-only/seed-0']);
+    expect(results.methods).toEqual(['orig-only']);
   });
 });
