@@ -153,6 +153,20 @@ export function addGridCommand(
         .choices(['auto', 'bar', 'lines', 'none'])
         .default('auto'),
     )
+    .addHelpText(
+      'after',
+      `
+Cells: <out>/cells/<method>/seed-<n> (the trainer's output folder). A rerun keeps finished cells whose config is
+unchanged, resumes half-finished ones from their checkpoint, and stops on a changed config (or retrains with --force).
+
+Examples:
+  cs-dfd-bench grid --out out/grid                                  # faceworld, 10 methods x 3 seeds
+  cs-dfd-bench grid --out out/grid --methods joint,uvs,uvs+cgr --seeds 5 --set train.steps=400
+  cs-dfd-bench grid --out out/ablate --variants ablate.yaml --methods uvs+cgr,uvs-sgd,uvs-c1
+  cs-dfd-bench grid --protocol deepfakebench --index FaceForensics++.json --root /data/rgb \\
+      --cross celeb-df=Celeb-DF-v2.json --out out/ff
+  cs-dfd-bench grid --out out/grid --summarize-only                 # tables again, no training`,
+    )
     .action(async (opts: GridCliOptions) => {
       try {
         if (opts.summarizeOnly) {

@@ -163,6 +163,8 @@ function fmtSeconds(s: number): string {
       : `${sec}s`;
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 /** The trainer's progress with every label and line prefixed by the cell's name. */
 function prefixed(inner: Progress, prefix: string): Progress {
   return {
@@ -266,7 +268,7 @@ export async function runGrid(options: RunGridOptions): Promise<RunGridResult> {
   let trainedCells = 0;
   let summary: GridSummary | undefined;
   log(
-    `grid: ${plan.methods.length} methods x ${plan.seeds.length} seeds = ${total} cells in ${out}; ${total - toTrain} finished earlier, ${toTrain} to train`,
+    `grid: ${plural(plan.methods.length, 'method')} x ${plural(plan.seeds.length, 'seed')} = ${plural(total, 'cell')} in ${out}; ${total - toTrain} finished earlier, ${toTrain} to train`,
   );
   for (const [i, { cell, dir, state }] of states.entries()) {
     const tag = `[${i + 1}/${total}] ${cell.method} seed ${cell.seed}`;
