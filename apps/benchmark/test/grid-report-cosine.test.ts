@@ -1,13 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  cosineCurve,
-  cosineSpec,
-  defaultCosineWindow,
-  GridReportError,
-  movingMean,
-  parseCosines,
-} from '../src/grid/report/index.js';
+import { cosineCurve, cosineSpec, defaultCosineWindow, movingMean } from '../src/grid/report/cosine.js';
+import { GridReportError } from '../src/grid/report/errors.js';
+import { parseCosines } from '../src/grid/report/inputs.js';
 
 describe('parseCosines', () => {
   it('keeps the finite cosine of non-skipped step lines only', () => {

@@ -2,17 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  escapeHtml,
-  formatStat,
-  GridReportError,
-  parseCsv,
-  parseScores,
-  relativeHref,
-  renderPage,
-  tableIds,
-  writeGridReport,
-} from '../src/grid/report/index.js';
+import { methodColorScale } from '../src/grid/report/colors.js';
+import { GridReportError } from '../src/grid/report/errors.js';
+import { escapeHtml, formatStat, relativeHref, renderPage, tableIds } from '../src/grid/report/html.js';
+import { parseCsv, parseScores } from '../src/grid/report/inputs.js';
 import type { GridResults, GridSummary } from '../src/grid/types.js';
 import { HOSTILE, makeGrid } from './fixtures/grid-report/make.js';
 
@@ -43,6 +36,19 @@ describe('escaping and formatting', () => {
     expect(formatStat({ mean: null, lo: null, hi: null, n: 0 })).toBe('n/a');
     expect(formatStat({ mean: Number.NaN, lo: 0, hi: 1, n: 2 })).toBe('n/a');
     expect(formatStat(undefined)).toBe('n/a');
+  });
+});
+
+describe('methodColorScale', () => {
+  it('gives a method the same colour whichever other methods a plot shows', () => {
+    const all = ['orig-only', 'syn-only', 'joint', 'uvs'];
+    const full = methodColorScale(all, all);
+    const some = methodColorScale(all, ['uvs', 'joint']);
+    expect(some.domain).toEqual(['joint', 'uvs']);
+    expect(some.range).toEqual([full.range[2], full.range[3]]);
+    expect(new Set(full.range).size).toBe(4);
+    const many = Array.from({ length: 12 }, (_, i) => `m${i}`);
+    expect(new Set(methodColorScale(many, many).range).size).toBe(12);
   });
 });
 
@@ -109,17 +115,4 @@ describe('parseCsv / parseScores', () => {
     expect(() => parseScores('image,score\na,0.5\n', 'f.csv')).toThrow(GridReportError);
     expect(() => parseCsv('a,"b\n', 'f.csv')).toThrow(/f\.csv:2: unterminated quoted field/);
   });
-});
-
-describe('writeGridReport input checks', () => {
-  it.each(['../elsewhere', '/abs/cell', 'cells/../../x', ''])(
-    'rejects cell dir %j, naming results.json',
-    async (d) => {
-      const bad = { ...results, cells: [{ ...results.cells[0]!, dir: d }] };
-      const err = await writeGridReport(dir, bad, summary).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(GridReportError);
-      expect((err as GridReportError).code).toBe('bad-cell-dir');
-      expect((err as Error).message).toContain(`cells[0].dir is ${JSON.stringify(d)}`);
-    },
-  );
 });

@@ -1,7 +1,8 @@
 import { auc } from '@cs-dfd/metrics';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { pooledRoc, rocSpec } from '../src/grid/report/index.js';
+import { methodColorScale } from '../src/grid/report/colors.js';
+import { pooledRoc, rocSpec } from '../src/grid/report/roc.js';
 
 const s = (labels: number[], scores: number[]) => ({
   labels: Uint8Array.from(labels),
@@ -87,12 +88,12 @@ describe('pooledRoc', () => {
 });
 
 describe('rocSpec', () => {
-  it('carries each method’s points in order, the seeds in the subtitle and a fixed colour domain', () => {
+  it('carries each method’s points in order, the seeds in the subtitle and a colour scale of the drawn methods', () => {
     const pts = pooledRoc([s([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])])!;
     const spec = rocSpec('cross:x', [{ method: 'uvs', seeds: [0, 1], points: pts }], ['joint', 'uvs']) as {
       title: { text: string; subtitle: string };
       data: { values: { method: string; fpr: number; tpr: number; order: number }[] };
-      layer: { encoding: { color?: { scale: { domain: string[] } } } }[];
+      layer: { encoding: { color?: { scale: { domain: string[]; range: string[] } } } }[];
     };
     expect(spec.title.text).toBe('ROC, cross:x');
     expect(spec.title.subtitle).toContain('seeds 0, 1 pooled');
@@ -103,6 +104,8 @@ describe('rocSpec', () => {
       [0.5, 1, 3],
       [1, 1, 4],
     ]);
-    expect(spec.layer[0]!.encoding.color!.scale.domain).toEqual(['joint', 'uvs']);
+    // Only the methods drawn are in the legend, each in its grid-wide colour.
+    expect(spec.layer[0]!.encoding.color!.scale).toEqual(methodColorScale(['joint', 'uvs'], ['uvs']));
+    expect(spec.layer[0]!.encoding.color!.scale.domain).toEqual(['uvs']);
   });
 });

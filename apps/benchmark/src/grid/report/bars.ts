@@ -1,6 +1,7 @@
 /** Metric bars per split with the summary's 95% bootstrap intervals over seeds as error bars. */
 import type { TopLevelSpec } from '@cs-dfd/plots';
 import type { GridMetric, GridSummary } from '../types.js';
+import { methodColorScale } from './colors.js';
 
 /** Display names of the metrics (EER: lower is better, said where it is shown). */
 export const METRIC_LABELS: Record<GridMetric, string> = {
@@ -42,13 +43,14 @@ export function barSpec(
   methods: readonly string[] = summary.rows.map((r) => r.method),
 ): TopLevelSpec {
   const label = METRIC_LABELS[metric];
+  const values = barData(summary, metric);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
       text: `${label}${metric === 'eer' ? ' (lower is better)' : ''} per split`,
       subtitle: 'mean over seeds; error bars: 95% bootstrap interval over seeds',
     },
-    data: { values: barData(summary, metric) },
+    data: { values },
     facet: { field: 'split', type: 'nominal', title: null, sort: [...summary.splits] },
     columns: 3,
     spec: {
@@ -66,7 +68,15 @@ export function barSpec(
               axis: { labelAngle: -45 },
             },
             y: { field: 'mean', type: 'quantitative', title: label, scale: { domain: [0, 1] } },
-            color: { field: 'method', type: 'nominal', scale: { domain: [...methods] }, legend: null },
+            color: {
+              field: 'method',
+              type: 'nominal',
+              scale: methodColorScale(
+                methods,
+                values.map((v) => v.method),
+              ),
+              legend: null,
+            },
           },
         },
         {

@@ -1,5 +1,6 @@
 /** Gradient cosine over training: per method, the mean over seeds of cos(g_original, g_synthesized), smoothed. */
 import type { TopLevelSpec } from '@cs-dfd/plots';
+import { methodColorScale } from './colors.js';
 import { GridReportError } from './errors.js';
 import type { CosinePoint } from './inputs.js';
 import { thin } from './thin.js';
@@ -89,7 +90,14 @@ export function cosineSpec(
         encoding: {
           x: { field: 'step', type: 'quantitative', title: 'step' },
           y: { field: 'cosine', type: 'quantitative', title: 'cosine', scale: { domain: [-1, 1] } },
-          color: { field: 'method', type: 'nominal', scale: { domain: [...methods] } },
+          color: {
+            field: 'method',
+            type: 'nominal',
+            scale: methodColorScale(
+              methods,
+              series.map((s) => s.method),
+            ),
+          },
         },
       },
       { mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' }, encoding: { y: { datum: 0 } } },

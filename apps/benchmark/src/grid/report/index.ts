@@ -4,7 +4,7 @@
  */
 import { access } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { writeFileAtomic, writePlot } from '@cs-dfd/plots';
+import { type TopLevelSpec, writeFileAtomic, writePlot } from '@cs-dfd/plots';
 import { scoresFile } from 'cs-dfd-train';
 import { GRID_METRICS, type GridResults, type GridSummary } from '../types.js';
 import { barData, barSpec, METRIC_LABELS } from './bars.js';
@@ -15,6 +15,7 @@ import { type CosinePoint, parseCosines, parseScores, readIfExists, type SplitSc
 import { pooledRoc, type RocSeries, rocSpec } from './roc.js';
 
 export { type BarDatum, barData, barSpec, METRIC_LABELS } from './bars.js';
+export { methodColorScale } from './colors.js';
 export { type CosineSeries, cosineCurve, cosineSpec, defaultCosineWindow, movingMean } from './cosine.js';
 export { GridReportError, type GridReportErrorCode } from './errors.js';
 export { escapeHtml, formatStat, relativeHref, renderPage, tableIds } from './html.js';
@@ -77,14 +78,57 @@ export async function writeGridReport(
     ...new Set(results.cells.map((c) => c.method).filter((m) => !results.methods.includes(m))),
   ];
   const notes: string[] = [];
+  // Read and check every input before writing anything: a malformed file fails fast and leaves no half report.
+  const rocs = await collectRocs(dir, results, methods, notes);
+  const cosines = await collectCosines(dir, results, methods, notes);
+
   const written: string[] = [];
   const plots: PagePlot[] = [];
-  const plot = async (spec: Parameters<typeof writePlot>[0], name: string, title: string) => {
+  const plot = async (spec: TopLevelSpec, name: string, title: string) => {
     const paths = await writePlot(spec, join(dir, 'plots', name));
     written.push(paths.svg, paths.png);
     plots.push({ title, base: `plots/${name}` });
   };
+  for (const r of rocs)
+    await plot(
+      rocSpec(r.split, r.series, methods),
+      `roc-${r.file.replace(/\.csv$/, '')}`,
+      `ROC curves, ${r.split}`,
+    );
+  if (cosines.series.length > 0)
+    await plot(
+      cosineSpec(cosines.series, methods, cosines.window),
+      'cosine',
+      'Gradient cosine over training',
+    );
+  for (const metric of GRID_METRICS) {
+    if (barData(summary, metric).length === 0) continue;
+    await plot(
+      barSpec(summary, metric, methods),
+      `bars-${metric}`,
+      `${METRIC_LABELS[metric]} per split with 95% intervals`,
+    );
+  }
 
+  const cells = await Promise.all(
+    results.cells.map(async (c) => ({ hasReport: await exists(join(dir, c.dir, 'report.md')) })),
+  );
+  const files = (
+    await Promise.all(GRID_FILES.map(async (f) => ((await exists(join(dir, f))) ? f : null)))
+  ).filter((f): f is string => f !== null);
+  const html = join(dir, 'index.html');
+  await writeFileAtomic(html, renderPage({ results, summary, plots, cells, notes, files }));
+  return { html, plots: written };
+}
+
+/** Per split with at least one curve: the pooled ROC series of each method whose cells have that split's scores. */
+async function collectRocs(
+  dir: string,
+  results: GridResults,
+  methods: readonly string[],
+  notes: string[],
+): Promise<{ split: string; file: string; series: RocSeries[] }[]> {
+  const out: { split: string; file: string; series: RocSeries[] }[] = [];
   for (const split of results.splits) {
     const file = scoresFile(split);
     const series: RocSeries[] = [];
@@ -108,16 +152,18 @@ export async function writeGridReport(
       else series.push({ method, seeds: seedIds, points });
     }
     if (missing.length > 0) notes.push(`ROC ${split}: no scores file in ${missing.join(', ')} (left out).`);
-    if (series.length > 0)
-      await plot(
-        rocSpec(split, series, methods),
-        `roc-${file.replace(/\.csv$/, '')}`,
-        `ROC curves, ${split}`,
-      );
+    if (series.length > 0) out.push({ split, file, series });
   }
+  return out;
+}
 
-  const cosine: CosineSeries[] = [];
-  const noCosine: string[] = [];
+/** The smoothed seed-mean cosine curve of every method whose logs carry a cosine, and the window used. */
+async function collectCosines(
+  dir: string,
+  results: GridResults,
+  methods: readonly string[],
+  notes: string[],
+): Promise<{ series: CosineSeries[]; window: number }> {
   let steps = 0;
   const logs = new Map<string, CosinePoint[][]>();
   for (const c of results.cells) {
@@ -132,32 +178,14 @@ export async function writeGridReport(
     if (pts.length > 0) logs.set(c.method, [...(logs.get(c.method) ?? []), pts]);
   }
   const window = defaultCosineWindow(steps);
+  const series: CosineSeries[] = [];
+  const none: string[] = [];
   for (const method of methods) {
     const seeds = logs.get(method);
-    if (seeds) cosine.push({ method, points: cosineCurve(seeds, window) });
-    else noCosine.push(method);
+    if (seeds) series.push({ method, points: cosineCurve(seeds, window) });
+    else none.push(method);
   }
-  if (noCosine.length > 0)
-    notes.push(`Cosine: no gradient cosine logged for ${noCosine.join(', ')} (one-source methods log none).`);
-  if (cosine.length > 0)
-    await plot(cosineSpec(cosine, methods, window), 'cosine', 'Gradient cosine over training');
-
-  for (const metric of GRID_METRICS) {
-    if (barData(summary, metric).length === 0) continue;
-    await plot(
-      barSpec(summary, metric, methods),
-      `bars-${metric}`,
-      `${METRIC_LABELS[metric]} per split with 95% intervals`,
-    );
-  }
-
-  const cells = await Promise.all(
-    results.cells.map(async (c) => ({ hasReport: await exists(join(dir, c.dir, 'report.md')) })),
-  );
-  const files = (
-    await Promise.all(GRID_FILES.map(async (f) => ((await exists(join(dir, f))) ? f : null)))
-  ).filter((f): f is string => f !== null);
-  const html = join(dir, 'index.html');
-  await writeFileAtomic(html, renderPage({ results, summary, plots, cells, notes, files }));
-  return { html, plots: written };
+  if (none.length > 0)
+    notes.push(`Cosine: no gradient cosine logged for ${none.join(', ')} (one-source methods log none).`);
+  return { series, window };
 }

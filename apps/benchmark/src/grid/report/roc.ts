@@ -1,6 +1,7 @@
 /** ROC curves per split, one per method, from the frame scores of every seed pooled. */
 import { rocCurve } from '@cs-dfd/metrics';
 import type { TopLevelSpec } from '@cs-dfd/plots';
+import { methodColorScale } from './colors.js';
 import type { SplitScores } from './inputs.js';
 import { thin } from './thin.js';
 
@@ -69,7 +70,14 @@ export function rocSpec(
         encoding: {
           x: { field: 'fpr', type: 'quantitative', title: 'false-positive rate', scale: { domain: [0, 1] } },
           y: { field: 'tpr', type: 'quantitative', title: 'true-positive rate', scale: { domain: [0, 1] } },
-          color: { field: 'method', type: 'nominal', scale: { domain: [...methods] } },
+          color: {
+            field: 'method',
+            type: 'nominal',
+            scale: methodColorScale(
+              methods,
+              series.map((s) => s.method),
+            ),
+          },
           order: { field: 'order', type: 'quantitative' },
         },
       },
