@@ -65,7 +65,15 @@ function checkCellDir(d: string, i: number): void {
  * to the grid's own files. No scripts and no external resources: the folder can be copied and opened anywhere.
  *
  * Missing per-cell inputs (a trainer output without `scores/`, a cell without `log.jsonl`) leave that curve out
- * and are listed under "Notes" on the page. Malformed inputs throw {@link GridReportError} naming the file.
+ * and are listed under "Notes" on the page. Malformed inputs throw {@link GridReportError} naming the file; every
+ * input is read and checked before the first file is written.
+ *
+ * @example
+ * ```ts
+ * const results = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as GridResults;
+ * const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as GridSummary;
+ * const { html } = await writeGridReport(dir, results, summary); // open `html` in any browser
+ * ```
  */
 export async function writeGridReport(
   dir: string,
