@@ -2,6 +2,7 @@
 import { writeFileAtomic } from '@cs-dfd/plots';
 import { Command, InvalidArgumentError } from 'commander';
 import { METHODS } from './methods.js';
+import { addGridCommand } from './grid/command.js';
 import { addMultiMnistCommand } from './multimnist/command.js';
 import { aggregateSuite } from './perf/aggregate.js';
 import { stepSuite } from './perf/step.js';
@@ -165,6 +166,7 @@ program
     if (opts.json) await writeFileAtomic(opts.json, `${JSON.stringify({ machine, rows }, null, 2)}\n`);
   });
 
+addGridCommand(program);
 addMultiMnistCommand(program);
 
 await program.parseAsync();
