@@ -1,9 +1,10 @@
 // The grid end to end on a tiny DeepfakeBench-layout dataset: every cell trained by the trainer's own train(),
 // results.json and the summary consistent with the cells, and resumability (a rerun trains nothing and writes the
 // same results; a deleted report retrains that cell only; a changed --set stops, naming the cell).
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Progress } from 'cs-dfd-train';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type CellEvent,
@@ -170,6 +171,48 @@ describe('grid on a DeepfakeBench-layout fixture', () => {
       config: { method: { name: string }; cgr: { enabled: boolean } };
     }>(join(dir, 'cell.json'));
     expect([record.config.method.name, record.config.cgr.enabled]).toEqual(['uvs', true]);
+  });
+
+  it('a cell interrupted mid-training resumes from its checkpoint and ends as an uninterrupted one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cs-dfd-grid-int-'));
+    const one = { ...options, out: dir, methods: ['joint'], seeds: 1 };
+    let label = '';
+    // The trainer checkpoints at step 2 (checkpointEvery 2); stop it at step 3, as a kill would.
+    const stopAt3: Progress = {
+      start: (l) => {
+        label = l;
+      },
+      update: (done) => {
+        if (label.endsWith('train') && done === 3) throw new Error('interrupted');
+      },
+      stop: () => {},
+      log: () => {},
+    };
+    await expect(runGrid({ ...one, progress: stopAt3 })).rejects.toThrow('interrupted');
+    expect(await stat(join(dir, 'cells', 'joint', 'seed-0', 'report.json')).catch(() => null)).toBeNull();
+    const resumed = await runGrid(one);
+    expect(resumed.events.map((e) => e.action)).toEqual(['resumed']);
+    const straight = first.results.cells.find((c) => c.dir === 'cells/joint/seed-0')!;
+    expect(resumed.results.cells[0]!.metrics).toEqual(straight.metrics);
+    const steps = (await readFile(join(dir, 'cells', 'joint', 'seed-0', 'log.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; step: number })
+      .filter((r) => r.type === 'step')
+      .map((r) => r.step);
+    expect(steps).toEqual([0, 1, 2, 3]);
+  });
+
+  it('a corrupt checkpoint is not resumed: the cell restarts', async () => {
+    const dir = join(out, 'cells', 'joint', 'seed-0');
+    await rm(join(dir, 'report.json'));
+    await writeFile(join(dir, 'checkpoint', 'manifest.json'), '{ not json');
+    const again = await runGrid(options);
+    expect(
+      again.events.filter((e) => e.action !== 'kept').map((e) => `${e.method}/${e.seed}:${e.action}`),
+    ).toEqual(['joint/0:trained']);
+    const i = first.results.cells.findIndex((c) => c.dir === 'cells/joint/seed-0');
+    expect(again.results.cells[i]!.metrics).toEqual(first.results.cells[i]!.metrics);
   });
 
   it('--force retrains a changed cell; results.json then holds the cells of that command', async () => {

@@ -5,7 +5,7 @@
  * retrained). `results.json` and the tables are rewritten after every cell, so an interrupted grid keeps its
  * finished cells.
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { cpus, type as osType, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -204,7 +204,10 @@ async function cellState(
     );
   }
   if (hasReport) return 'done';
-  return (await exists(join(dir, 'checkpoint', 'state.json'))) ? 'resume' : 'fresh';
+  // `checkpoint/`, or `checkpoint.old-*` left by a kill between the trainer's two renames; the trainer decides
+  // whether it is usable.
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.some((n) => n === 'checkpoint' || n.startsWith('checkpoint.old-')) ? 'resume' : 'fresh';
 }
 
 function gridResults(
@@ -287,8 +290,10 @@ export async function runGrid(options: RunGridOptions): Promise<RunGridResult> {
         try {
           await train({ config: cell.config, out: dir, resume: true, progress });
         } catch (e) {
-          if (!(e instanceof CheckpointError)) throw e;
-          log(`${tag}: checkpoint unusable (${e.message}); restarting the cell`);
+          // A corrupt or outdated checkpoint, or one whose resume hash differs (the trainer's hash also covers
+          // the cache folder, which the grid's does not): start the cell again.
+          if (!(e instanceof CheckpointError || e instanceof ConfigError)) throw e;
+          log(`${tag}: cannot resume (${e.message}); restarting the cell`);
           action = 'trained';
         }
       }
