@@ -96,6 +96,9 @@ function sourceLoss(head: StandardHead | GenericHead, labels: tf.Tensor1D) {
  * with the problem's optimizer. Returns the multitask step result (losses, weights, Gram diagnostics of the
  * shared gradients, timings; `skipped` when something was not finite) and `cgr`: L_cd and the head-gradient
  * cosines before the update.
+ *
+ * `onTaskGradients` (from `ApplyOptions`) receives the per-source gradients the aggregator saw: g_k with split
+ * `exact`; g_k + fusedScale·λ·e_k (the source's share of ∇L_cd on the backbone) with split `fused`.
  */
 export function cgrStep(problem: CgrStepProblem): CgrStepResult {
   const started = performance.now();
@@ -129,6 +132,7 @@ export function cgrStep(problem: CgrStepProblem): CgrStepResult {
         aggregator: problem.aggregator,
         optimizer: problem.optimizer,
         ...(problem.onNonFinite === undefined ? {} : { onNonFinite: problem.onNonFinite }),
+        ...(problem.onTaskGradients === undefined ? {} : { onTaskGradients: problem.onTaskGradients }),
         backbone: problem.backbone,
         input: problem.input,
         headShared: headVars,

@@ -15,7 +15,23 @@ export interface Weighting {
   solve?(G: Float64Array, K: number): WeightingResult;
   /** Clears internal state of stateful methods (GradVac's EMA targets, PCGrad's RNG). */
   reset?(): void;
+  /**
+   * Stateful methods: everything that makes the next call differ from a fresh instance's (EMA targets, RNG
+   * position), as plain JSON, so that a checkpoint can carry it and a resumed run continues bit for bit.
+   */
+  exportState?(): MethodState;
+  /**
+   * Restores a state from {@link Weighting.exportState} of an instance built with the same options. Throws a
+   * `GramianError` with code `invalid-state` naming the field when the state is malformed.
+   */
+  importState?(state: MethodState): void;
 }
+
+/** JSON value (what `JSON.parse` returns). */
+export type JsonValue = number | string | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** A stateful method's state as plain JSON (numbers, arrays, objects); see {@link Weighting.exportState}. */
+export type MethodState = { [key: string]: JsonValue };
 
 /** The output of {@link Weighting.solve}. */
 export interface WeightingResult {
@@ -38,6 +54,10 @@ export interface VectorAggregator {
    */
   aggregateTensors?(gradients: readonly Record<string, unknown>[]): Record<string, unknown>;
   reset?(): void;
+  /** As {@link Weighting.exportState} (GradDrop's RNG position). */
+  exportState?(): MethodState;
+  /** As {@link Weighting.importState}. */
+  importState?(state: MethodState): void;
 }
 
 /** Either kind of aggregator. */

@@ -5,7 +5,8 @@ export type GramianErrorCode =
   | 'negative-diagonal' // G_ii < 0: G is not a Gram matrix
   | 'asymmetric' // G_ij != G_ji beyond rounding
   | 'invalid-weights' // a weighting returned NaN/Inf or the wrong length
-  | 'invalid-option'; // a factory option is out of range
+  | 'invalid-option' // a factory option is out of range
+  | 'invalid-state'; // an imported method or tracker state is malformed or does not fit the instance
 
 /**
  * Typed error for every bad input of the aggregation contract. `task` is the 0-based index of the offending task

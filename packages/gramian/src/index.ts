@@ -8,6 +8,8 @@ export {
   type Aggregator,
   applyReduction,
   isVectorAggregator,
+  type JsonValue,
+  type MethodState,
   type Reduction,
   type VectorAggregator,
   type Weighting,

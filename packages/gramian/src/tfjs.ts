@@ -184,9 +184,19 @@ export function disposeMaps(...maps: readonly tf.NamedTensorMap[]): void {
   for (const m of maps) for (const t of Object.values(m)) t.dispose();
 }
 
+/** What {@link EmaCosineTracker.snapshot} returns and {@link EmaCosineTracker.restore} takes. */
+export interface EmaCosineSnapshot {
+  /** Steps folded in (0: nothing yet, `ema` is then empty). */
+  count: number;
+  /** Per task, the EMA of its gradient keyed by parameter name (equal keys and shapes across tasks). */
+  ema: tf.NamedTensorMap[];
+}
+
 /**
  * Low-noise conflict estimate (DESIGN §3.2): cosines between exponential moving averages of the per-task
- * gradients. A minibatch cosine's sign is mostly sampling noise; the EMA averages it out.
+ * gradients, m_i ← β m_i + (1 − β) g_i (m_i starts at the first step's g_i, so there is no zero-start bias to
+ * correct). A minibatch cosine's sign is mostly sampling noise; the EMA averages it out. The EMAs are float32
+ * tensors on the backend (K × P numbers); only the K×K Gram matrix of the EMAs is downloaded per update.
  */
 export class EmaCosineTracker {
   private ema: tf.NamedTensorMap[] | null = null;
@@ -196,22 +206,20 @@ export class EmaCosineTracker {
       throw new GramianError('invalid-option', `EmaCosineTracker: beta must be in [0, 1), got ${beta}`);
   }
 
-  /** Folds in one step's gradients (not disposed) and returns the K×K cosine matrix of the EMAs (started at the first step's gradients). */
+  /**
+   * Folds in one step's gradients (not disposed, only read during the call) and returns the K×K row-major cosine
+   * matrix of the EMAs (0 where an EMA is zero, as {@link gramDiagnostics}).
+   */
   update(grads: GradientMaps): number[] {
     const keys = parameterNames(grads);
-    if (this.ema !== null && this.ema.length !== grads.length) {
-      throw new GramianError(
-        'shape',
-        `EmaCosineTracker: got ${grads.length} tasks, tracking ${this.ema.length}`,
-      );
-    }
+    if (this.ema !== null) checkSameLayout(this.ema, grads, 'EmaCosineTracker.update');
     const prev = this.ema;
     this.ema = grads.map((g, i) => {
       const next: tf.NamedTensorMap = {};
       for (const k of keys) {
         next[k] = tf.tidy(() =>
           prev === null
-            ? g[k]!.clone()
+            ? tf.clone(g[k]!)
             : tf.add(tf.mul(prev[i]![k]!, this.beta), tf.mul(g[k]!, 1 - this.beta)),
         );
       }
@@ -227,10 +235,84 @@ export class EmaCosineTracker {
     return this.steps;
   }
 
-  /** Frees the EMA tensors. */
+  /** A copy of the state (new tensors, owned by the caller) for a checkpoint. */
+  snapshot(): EmaCosineSnapshot {
+    return {
+      count: this.steps,
+      ema: (this.ema ?? []).map((m) => {
+        const out: tf.NamedTensorMap = {};
+        for (const [k, t] of Object.entries(m)) out[k] = tf.clone(t);
+        return out;
+      }),
+    };
+  }
+
+  /**
+   * Replaces the state with a copy of `snapshot` (its tensors stay the caller's). The next `update` then gives
+   * bit for bit what it would have given after the steps the snapshot saw. Throws `invalid-state` when the count
+   * and the maps disagree or the maps differ in keys or shapes.
+   */
+  restore(snapshot: EmaCosineSnapshot): void {
+    const { count, ema } = snapshot;
+    if (!(Number.isInteger(count) && count >= 0)) {
+      throw new GramianError(
+        'invalid-state',
+        `EmaCosineTracker.restore: count must be an integer >= 0, got ${count}`,
+      );
+    }
+    if ((count === 0) !== (ema.length === 0)) {
+      throw new GramianError(
+        'invalid-state',
+        `EmaCosineTracker.restore: count ${count} with ${ema.length} EMA maps (both or neither must be 0)`,
+      );
+    }
+    if (ema.length > 0) {
+      try {
+        parameterNames(ema);
+      } catch (e) {
+        throw new GramianError('invalid-state', `EmaCosineTracker.restore: ${(e as Error).message}`);
+      }
+    }
+    const copy = ema.map((m) => {
+      const out: tf.NamedTensorMap = {};
+      for (const [k, t] of Object.entries(m)) out[k] = tf.clone(t);
+      return out;
+    });
+    this.dispose();
+    this.ema = copy.length === 0 ? null : copy;
+    this.steps = count;
+  }
+
+  /** Frees the EMA tensors (the tracker starts over). */
   dispose(): void {
     if (this.ema !== null) disposeMaps(...this.ema);
     this.ema = null;
     this.steps = 0;
+  }
+}
+
+/** The new gradients must be the tracked tasks and parameters (a shape error names the first mismatch). */
+function checkSameLayout(ema: GradientMaps, grads: GradientMaps, where: string): void {
+  if (ema.length !== grads.length) {
+    throw new GramianError('shape', `${where}: got ${grads.length} tasks, tracking ${ema.length}`);
+  }
+  for (const [k, t] of Object.entries(ema[0]!)) {
+    const g = grads[0]![k];
+    if (g === undefined || !tf.util.arraysEqual(g.shape, t.shape)) {
+      const got = g === undefined ? 'no such parameter' : `shape [${g.shape}]`;
+      throw new GramianError(
+        'shape',
+        `${where}: parameter "${k}" is tracked with shape [${t.shape}], got ${got}`,
+        {
+          parameter: k,
+        },
+      );
+    }
+  }
+  if (Object.keys(grads[0]!).length !== Object.keys(ema[0]!).length) {
+    throw new GramianError(
+      'shape',
+      `${where}: got parameters [${Object.keys(grads[0]!).join(', ')}], tracking [${Object.keys(ema[0]!).join(', ')}]`,
+    );
   }
 }

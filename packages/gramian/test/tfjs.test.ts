@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { combine, type GramianError, gramMatrix, mean } from '../src/index.js';
+import { combine, cosine, type GramianError, gramMatrix, mean } from '../src/index.js';
 import { aggregate, combineTensors, EmaCosineTracker, gramOfTensors } from '../src/tfjs.js';
 
 beforeAll(async () => {
@@ -144,5 +144,166 @@ describe('EmaCosineTracker', () => {
     expect(Math.abs(last[1]!)).toBeLessThan(0.35);
     expect(tracker.count).toBe(200);
     tracker.dispose();
+  });
+});
+
+/**
+ * Float64 host reference: m_i ← β m_i + (1 − β) g_i (m_i = g_i at the first step), then cos(m_i, m_j), with the
+ * EMA norms (a cosine of a nearly cancelled EMA is ill-conditioned, so the comparison skips those).
+ */
+function hostEmaCosines(steps: number[][][], beta: number): Array<{ cos: number[]; norms: number[] }> {
+  let ema: number[][] | null = null;
+  return steps.map((grads) => {
+    const prev = ema;
+    ema = grads.map((g, i) =>
+      prev === null ? [...g] : g.map((v, p) => beta * prev[i]![p]! + (1 - beta) * v),
+    );
+    const m = ema;
+    return { cos: m.flatMap((a) => m.map((b) => cosine(a, b))), norms: m.map((a) => Math.hypot(...a)) };
+  });
+}
+
+/** Hand-made gradient sequences: K tasks, T steps, P entries split into two parameters; some steps all-zero. */
+const sequences = fc
+  .record({
+    K: fc.integer({ min: 1, max: 3 }),
+    T: fc.integer({ min: 1, max: 6 }),
+    P: fc.integer({ min: 2, max: 6 }),
+    beta: fc.double({ min: 0, max: 0.99, noNaN: true }),
+  })
+  .chain(({ K, T, P, beta }) =>
+    fc.record({
+      beta: fc.constant(beta),
+      P: fc.constant(P),
+      steps: fc.array(
+        fc.array(fc.array(fc.integer({ min: -8, max: 8 }), { minLength: P, maxLength: P }), {
+          minLength: K,
+          maxLength: K,
+        }),
+        { minLength: T, maxLength: T },
+      ),
+    }),
+  );
+
+/** The hand-made gradients as two parameters ("a": the first entry, "b": the rest as a column). */
+function asMaps(grads: number[][]): tf.NamedTensorMap[] {
+  return grads.map((g) => ({ a: tf.tensor1d(g.slice(0, 1)), b: tf.tensor2d(g.slice(1), [g.length - 1, 1]) }));
+}
+
+describe('EmaCosineTracker against a float64 host computation', () => {
+  it('gives the host cosines of the EMAs at every step', () => {
+    fc.assert(
+      fc.property(sequences, ({ beta, steps }) => {
+        const tracker = new EmaCosineTracker(beta);
+        const expected = hostEmaCosines(steps, beta);
+        const K = steps[0]!.length;
+        const before = tf.memory().numTensors;
+        steps.forEach((grads, t) => {
+          const maps = asMaps(grads);
+          const got = tracker.update(maps);
+          maps.forEach((m) => tf.dispose(Object.values(m)));
+          const { cos, norms } = expected[t]!;
+          got.forEach((c, e) => {
+            // float32 EMAs of integers up to 8: rounding ~1e-6 relative to 8; a cosine divides it by the EMA norms
+            if (Math.min(norms[Math.floor(e / K)]!, norms[e % K]!) < 0.1) return;
+            expect(Math.abs(c - cos[e]!), `step ${t} entry ${e}: ${c} vs ${cos[e]}`).toBeLessThan(2e-4);
+          });
+        });
+        expect(tracker.count).toBe(steps.length);
+        tracker.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('zero gradients give cosine 0, never NaN, and the EMA remembers earlier directions', () => {
+    const tracker = new EmaCosineTracker(0.5);
+    const steps = [
+      [
+        [0, 0, 0],
+        [0, 0, 0],
+      ],
+      [
+        [1, 0, 0],
+        [0, 0, 0],
+      ],
+      [
+        [0, 0, 0],
+        [1, 1, 0],
+      ],
+    ];
+    const got = steps.map((g) => {
+      const maps = asMaps(g);
+      const c = tracker.update(maps);
+      maps.forEach((m) => tf.dispose(Object.values(m)));
+      return c;
+    });
+    // EMAs: (0, 0), (0.5e1, 0), (0.25e1, 0.5(e1+e2)): cos = 1/sqrt(2) at the last step
+    expect(got[0]).toEqual([0, 0, 0, 0]);
+    expect(got[1]).toEqual([1, 0, 0, 0]);
+    expect(got[2]![1]).toBeCloseTo(Math.SQRT1_2, 6);
+    tracker.dispose();
+  });
+
+  it('snapshot + restore into a fresh tracker continues bit for bit, and the snapshot is a copy', () => {
+    fc.assert(
+      fc.property(sequences, fc.nat(), ({ beta, steps }, cut) => {
+        const at = cut % (steps.length + 1);
+        const straight = new EmaCosineTracker(beta);
+        const first = new EmaCosineTracker(beta);
+        const out: number[][] = [];
+        const resumed: number[][] = [];
+        const before = tf.memory().numTensors;
+        steps.forEach((grads, t) => {
+          const maps = asMaps(grads);
+          out.push(straight.update(maps));
+          if (t < at) first.update(maps);
+          maps.forEach((m) => tf.dispose(Object.values(m)));
+        });
+        const snap = first.snapshot();
+        first.dispose(); // the snapshot must not share tensors with the tracker
+        const second = new EmaCosineTracker(beta);
+        second.restore(snap);
+        snap.ema.forEach((m) => tf.dispose(Object.values(m)));
+        expect(second.count).toBe(at);
+        steps.slice(at).forEach((grads) => {
+          const maps = asMaps(grads);
+          resumed.push(second.update(maps));
+          maps.forEach((m) => tf.dispose(Object.values(m)));
+        });
+        expect(resumed).toEqual(out.slice(at));
+        straight.dispose();
+        second.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('restore rejects inconsistent snapshots with invalid-state, update rejects a changed layout', () => {
+    const t = new EmaCosineTracker();
+    const x = { p: tf.zeros([2]) };
+    const code = (f: () => void) => {
+      try {
+        f();
+      } catch (e) {
+        return `${(e as GramianError).code}: ${(e as Error).message}`;
+      }
+      return 'no error';
+    };
+    expect(code(() => t.restore({ count: 2, ema: [] }))).toMatch(/^invalid-state: .*count 2 with 0 EMA maps/);
+    expect(code(() => t.restore({ count: -1, ema: [] }))).toMatch(
+      /^invalid-state: .*count must be an integer/,
+    );
+    expect(code(() => t.restore({ count: 1, ema: [x, { q: tf.zeros([2]) }] }))).toMatch(
+      /^invalid-state: .*no gradient for parameter "p"/,
+    );
+    t.restore({ count: 3, ema: [x, x] });
+    expect(code(() => t.update([x]))).toMatch(/^shape: .*got 1 tasks, tracking 2/);
+    expect(code(() => t.update([{ p: tf.zeros([3]) }, { p: tf.zeros([3]) }]))).toMatch(
+      /^shape: .*"p" is tracked with shape \[2\], got shape \[3\]/,
+    );
+    t.dispose();
   });
 });

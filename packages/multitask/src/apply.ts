@@ -25,7 +25,22 @@ export interface ApplyOptions {
    * these. `'throw'`: throw a `MultitaskError` with code `non-finite`.
    */
   onNonFinite?: NonFinitePolicy;
+  /**
+   * Gradient hand-over for diagnostics (e.g. `EmaCosineTracker`, DESIGN §3.2): called once per applied step with
+   * the per-task gradients of the shared variables exactly as the aggregator received them (task order, keyed by
+   * variable name) and the task names. It runs after the Gram matrix showed them finite and before the optimizer
+   * update. The tensors belong to the step and are disposed when the step returns: they are only valid during
+   * the call (clone what must outlive it; do not dispose them). Not called on a skipped step. If it throws, the
+   * step is abandoned before the update (variables and optimizer untouched) and the error propagates.
+   */
+  onTaskGradients?: TaskGradientsCallback;
 }
+
+/** See {@link ApplyOptions.onTaskGradients}. */
+export type TaskGradientsCallback = (
+  grads: ReadonlyArray<tf.NamedTensorMap>,
+  names: readonly string[],
+) => void;
 
 /** Wall times of one step, milliseconds. */
 export interface StepTiming {
@@ -38,7 +53,7 @@ export interface StepTiming {
   features: number;
   /** Gram matrix, weighting and combination. */
   aggregate: number;
-  /** Building the final update and `optimizer.applyGradients`. */
+  /** Building the final update and `optimizer.applyGradients` (and the `onTaskGradients` callback). */
   apply: number;
 }
 
@@ -104,6 +119,12 @@ export function checkApplyOptions(options: ApplyOptions): void {
     throw new MultitaskError(
       'invalid-option',
       `onNonFinite must be 'skip' or 'throw', got ${String(onNonFinite)}`,
+    );
+  }
+  if (options.onTaskGradients !== undefined && typeof options.onTaskGradients !== 'function') {
+    throw new MultitaskError(
+      'invalid-option',
+      `onTaskGradients must be a function, got ${typeof options.onTaskGradients}`,
     );
   }
   const agg = options.aggregator as { name?: unknown } | null;
@@ -234,6 +255,11 @@ export function applyTaskGradients(
     }
     update = agg.update;
     const t1 = performance.now();
+    // after t1: the callback's time counts in `timing.apply`, so `timing.aggregate` stays the method's own cost
+    options.onTaskGradients?.(
+      grads.map((g) => g.shared),
+      names,
+    );
 
     const final = tf.tidy(() => {
       const lambda = extra?.weight ?? 0;

@@ -13,6 +13,7 @@ export {
   type SkippedStep,
   type StepResult,
   type StepTiming,
+  type TaskGradientsCallback,
   type WeightedExtra,
 } from './apply.js';
 export { MultitaskError, type MultitaskErrorCode } from './errors.js';
