@@ -1,6 +1,7 @@
 /**
  * Resumable checkpoints: `DIR/checkpoint/` holds the detector (its tfjs save format), the optimizer's state,
- * the trainer state (step, RNG, best validation score, counters) and `manifest.json` with a SHA-256 of every file.
+ * the trainer state (step, RNG, best validation score, counters, the aggregator's own state), the EMAs of the
+ * per-source gradients behind the logged `emaCosine`, and `manifest.json` with a SHA-256 of every file.
  * A checkpoint is written into a temporary folder and renamed into place, so a kill at any moment leaves either
  * the previous checkpoint or the new one, never a mix; loading verifies every checksum.
  */
@@ -9,13 +10,20 @@ import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Detector } from '@cs-dfd/detectors';
 import { loadDetector, saveDetector } from '@cs-dfd/detectors';
+import { type Aggregator, GramianError, type MethodState } from '@cs-dfd/gramian';
+import type { EmaCosineTracker } from '@cs-dfd/gramian/tfjs';
 import { writeFileAtomic } from '@cs-dfd/plots';
 import type { RngState } from '@cs-dfd/rng';
 import * as tf from '@tensorflow/tfjs-core';
 import { exists } from './fs-utils.js';
 
-/** Bumped when the layout changes. */
-export const CHECKPOINT_VERSION = 1;
+/**
+ * Bumped when the layout changes. 2: the aggregator's state (`state.json` `aggregator`) and the gradient EMAs
+ * (`ema-gradients.bin/.json`, `state.json` `emaCosine`). A version-1 checkpoint lacks both, so a resume from it
+ * could not continue bit for bit (GradVac would restart its targets, the EMA cosine its averages): it is refused
+ * with a {@link CheckpointError} that says so, rather than loaded with silent defaults.
+ */
+export const CHECKPOINT_VERSION = 2;
 
 /** Trainer state beside the weights. */
 export interface TrainerState {
@@ -32,6 +40,16 @@ export interface TrainerState {
   consecutiveSkips: number;
   /** Training seconds so far (excluding evaluation), carried across resumes. */
   seconds: number;
+  /** The aggregator's `exportState()` (GradVac's targets and order RNG); absent or null for stateless methods. */
+  aggregator?: MethodState | null;
+  /** The gradient-EMA tracker's β and step count (its tensors are in `ema-gradients.bin`); absent or null without one. */
+  emaCosine?: { beta: number; count: number } | null;
+}
+
+/** What a checkpoint carries besides the detector and the optimizer. */
+export interface CheckpointExtras {
+  /** The EMA-gradient tracker behind the log's `emaCosine`; its EMAs are saved as `ema-gradients.bin/.json`. */
+  emaCosine?: EmaCosineTracker;
 }
 
 /** A checkpoint that cannot be used: missing, or a file whose checksum does not match. */
@@ -90,12 +108,30 @@ async function optimizerArtifacts(optimizer: tf.Optimizer): Promise<{ data: Uint
   return { data: new Uint8Array(data as ArrayBuffer), specs: JSON.stringify(specs) };
 }
 
-/** Writes `dir/checkpoint` atomically (temp folder + rename; the previous one is removed only afterwards). */
+/** Encodes the tracker's EMAs as a tfjs weights blob + specs, entries named `<task>:<parameter>`. */
+async function emaArtifacts(tracker: EmaCosineTracker): Promise<{ data: Uint8Array; specs: string }> {
+  const snap = tracker.snapshot();
+  try {
+    const named = snap.ema.flatMap((m, i) =>
+      Object.entries(m).map(([k, tensor]) => ({ name: `${i}:${k}`, tensor })),
+    );
+    const { data, specs } = await tf.io.encodeWeights(named);
+    return { data: new Uint8Array(data as ArrayBuffer), specs: JSON.stringify(specs) };
+  } finally {
+    for (const m of snap.ema) tf.dispose(Object.values(m));
+  }
+}
+
+/**
+ * Writes `dir/checkpoint` atomically (temp folder + rename; the previous one is removed only afterwards). With
+ * `extras.emaCosine`, the tracker's EMAs go to `ema-gradients.bin/.json` and its β and count to `state.emaCosine`.
+ */
 export async function saveCheckpoint(
   dir: string,
   detector: Detector,
   optimizer: tf.Optimizer,
   state: TrainerState,
+  extras: CheckpointExtras = {},
 ): Promise<void> {
   const final = join(dir, 'checkpoint');
   const tmp = join(dir, `checkpoint.tmp-${process.pid}`);
@@ -105,7 +141,17 @@ export async function saveCheckpoint(
   const opt = await optimizerArtifacts(optimizer);
   await writeFileAtomic(join(tmp, 'optimizer.bin'), opt.data);
   await writeFileAtomic(join(tmp, 'optimizer.json'), opt.specs);
-  await writeFileAtomic(join(tmp, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
+  const tracker = extras.emaCosine;
+  if (tracker !== undefined) {
+    const ema = await emaArtifacts(tracker);
+    await writeFileAtomic(join(tmp, 'ema-gradients.bin'), ema.data);
+    await writeFileAtomic(join(tmp, 'ema-gradients.json'), ema.specs);
+  }
+  const saved: TrainerState = {
+    ...state,
+    emaCosine: tracker === undefined ? null : { beta: tracker.beta, count: tracker.count },
+  };
+  await writeFileAtomic(join(tmp, 'state.json'), `${JSON.stringify(saved, null, 2)}\n`);
   const files = await listFiles(tmp);
   const manifest: Record<string, string> = {};
   for (const f of files) manifest[f] = sha256(await readFile(join(tmp, f)));
@@ -143,8 +189,13 @@ export async function verifyCheckpoint(folder: string): Promise<void> {
     );
   }
   if (manifest.version !== CHECKPOINT_VERSION) {
+    const why =
+      manifest.version === 1
+        ? ': version 1 (written before the aggregator state and the gradient EMAs were saved) cannot be resumed bit for bit; start the run again without --resume'
+        : '';
     throw new CheckpointError(
-      `${folder}: checkpoint version ${manifest.version}, expected ${CHECKPOINT_VERSION}`,
+      `${folder}: checkpoint version ${manifest.version}, expected ${CHECKPOINT_VERSION}${why}`,
+      'manifest.json',
     );
   }
   const files = await listFiles(folder);
@@ -174,6 +225,16 @@ export interface LoadedCheckpoint {
   state: TrainerState;
   /** Restores the optimizer's state into a freshly built optimizer of the same kind. */
   restoreOptimizer(optimizer: tf.Optimizer): Promise<void>;
+  /**
+   * Restores the saved EMAs into a tracker with the same β (a checkpoint without EMAs leaves it empty). A β
+   * mismatch, or EMAs saved without a tracker to take them, is a {@link CheckpointError}.
+   */
+  restoreEmaCosine(tracker: EmaCosineTracker | undefined): Promise<void>;
+  /**
+   * Gives a freshly built aggregator the saved `state.aggregator` (`importState`). Saved state for a method
+   * without `importState`, or state the method rejects, is a {@link CheckpointError} naming `state.json`.
+   */
+  restoreAggregator(aggregator: Aggregator): void;
 }
 
 /** Loads and verifies the latest checkpoint under `dir`. */
@@ -210,6 +271,73 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
       }
       // setWeights copied what it keeps into variables; the decoded tensors are no longer needed.
       tf.dispose(Object.values(map));
+    },
+    restoreAggregator(aggregator) {
+      const saved = state.aggregator ?? null;
+      if (saved === null) return;
+      if (aggregator.importState === undefined) {
+        throw new CheckpointError(
+          `${folder}/state.json: aggregator: the checkpoint holds state for a method, but ${aggregator.name} cannot import state`,
+          'state.json',
+        );
+      }
+      try {
+        aggregator.importState(saved);
+      } catch (e) {
+        throw new CheckpointError(
+          `${folder}/state.json: aggregator (${aggregator.name}): ${(e as Error).message}`,
+          'state.json',
+        );
+      }
+    },
+    async restoreEmaCosine(tracker) {
+      const saved = state.emaCosine ?? null;
+      if (saved === null || tracker === undefined) {
+        if (saved !== null && saved.count > 0) {
+          throw new CheckpointError(
+            `${folder}/state.json: emaCosine: the checkpoint has gradient EMAs of ${saved.count} steps but this run tracks none`,
+            'state.json',
+          );
+        }
+        return;
+      }
+      if (saved.beta !== tracker.beta) {
+        throw new CheckpointError(
+          `${folder}/state.json: emaCosine.beta is ${saved.beta}, this run's tracker uses ${tracker.beta}`,
+          'state.json',
+        );
+      }
+      const emaSpecs = JSON.parse(
+        await readFile(join(folder, 'ema-gradients.json'), 'utf8'),
+      ) as tf.io.WeightsManifestEntry[];
+      const raw = await readFile(join(folder, 'ema-gradients.bin'));
+      const map = tf.io.decodeWeights(
+        raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength),
+        emaSpecs,
+      );
+      try {
+        const ema: tf.NamedTensorMap[] = [];
+        for (const spec of emaSpecs) {
+          const cut = spec.name.indexOf(':');
+          const task = Number(spec.name.slice(0, cut));
+          if (cut < 0 || !Number.isInteger(task) || task < 0 || task > ema.length) {
+            throw new CheckpointError(
+              `${folder}/ema-gradients.json: entry "${spec.name}" is not <task>:<parameter> in task order`,
+              'ema-gradients.json',
+            );
+          }
+          ema[task] ??= {};
+          ema[task]![spec.name.slice(cut + 1)] = map[spec.name]!;
+        }
+        tracker.restore({ count: saved.count, ema });
+      } catch (e) {
+        if (e instanceof GramianError) {
+          throw new CheckpointError(`${folder}/ema-gradients.bin: ${e.message}`, 'ema-gradients.bin');
+        }
+        throw e;
+      } finally {
+        tf.dispose(Object.values(map));
+      }
     },
   };
 }

@@ -5,7 +5,8 @@
 import { cgrStep } from '@cs-dfd/conflict-loss';
 import type { Batch, FakeSource, SubBatch } from '@cs-dfd/data';
 import type { Detector } from '@cs-dfd/detectors';
-import { disjointStep, type StepResult } from '@cs-dfd/multitask';
+import type { EmaCosineTracker } from '@cs-dfd/gramian/tfjs';
+import { disjointStep, type StepResult, type TaskGradientsCallback } from '@cs-dfd/multitask';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from './config.js';
 import type { MethodPlan } from './method.js';
@@ -22,6 +23,11 @@ export interface StepRecord {
   gradNorms?: Record<string, number>;
   /** cos(g_original, g_synthesized) of this minibatch (two sources only). */
   cosine?: number;
+  /**
+   * Cosine of the EMAs of the two sources' gradients (DESIGN §3.2's low-noise estimate; two sources only, applied
+   * steps only), when the step was given an {@link StepOptions.emaCosine} tracker.
+   */
+  emaCosine?: number;
   /** Aggregation weights. */
   weights?: number[];
   /** The method's numbers, e.g. UVS's certificate (primal, dual, gap, radius). */
@@ -95,6 +101,32 @@ export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
   (optimizer as unknown as { learningRate: number }).learningRate = lr;
 }
 
+/** Optional per-step instruments of {@link runStep}. */
+export interface StepOptions {
+  /**
+   * Folds the per-source shared-variable gradients the aggregator saw into this tracker on every applied step
+   * (multitask's `onTaskGradients` hand-over, so no extra backward pass) and logs `emaCosine`.
+   */
+  emaCosine?: EmaCosineTracker;
+}
+
+/**
+ * The same gradients keyed by each variable's position in `detector.trainableVariables()` (`"0"`, `"1"`, ...):
+ * variable names carry a per-process detector counter, so a resumed run (which loads a new detector) would not
+ * find the names the EMAs were saved under. The tensors are not copied.
+ */
+function byPosition(grads: tf.NamedTensorMap, detector: Detector): tf.NamedTensorMap {
+  const position = new Map(detector.trainableVariables().map((v, i) => [v.name, String(i)]));
+  const out: tf.NamedTensorMap = {};
+  for (const [name, t] of Object.entries(grads)) {
+    const p = position.get(name);
+    if (p === undefined)
+      throw new Error(`gradient of "${name}", which is not a trainable variable of the detector`);
+    out[p] = t;
+  }
+  return out;
+}
+
 /**
  * Runs one step. Without CGR: `disjointStep`, one forward+backward per source sub-batch (reals shared, so the
  * reals are computed once per source — the cost of joint training on the same sub-batches). With CGR:
@@ -112,8 +144,18 @@ export function runStep(
   data: StepData,
   step: number,
   lr: number,
+  options: StepOptions = {},
 ): { record: StepRecord; result: StepResult } {
   const started = performance.now();
+  let emaCosines: number[] | undefined;
+  const tracker = options.emaCosine;
+  const onTaskGradients: TaskGradientsCallback | undefined =
+    tracker === undefined
+      ? undefined
+      : (grads) => {
+          emaCosines = tracker.update(grads.map((g) => byPosition(g, detector)));
+        };
+  const handOver = onTaskGradients === undefined ? {} : { onTaskGradients };
   const S = data.size;
   const x = tf.tensor4d(data.images, [data.labels.length, S, S, 3]);
   // The forward passes fold batch statistics into BatchNorm's moving averages before the step knows whether its
@@ -144,6 +186,7 @@ export function runStep(
         aggregator: plan.aggregator,
         optimizer,
         onNonFinite: 'skip',
+        ...handOver,
         cgr: {
           weight: config.cgr.weight,
           mode: config.cgr.mode,
@@ -174,6 +217,7 @@ export function runStep(
           aggregator: plan.aggregator,
           optimizer,
           onNonFinite: 'skip',
+          ...handOver,
         });
       } finally {
         for (const s of subs) tf.dispose([s.x, s.y]);
@@ -187,6 +231,7 @@ export function runStep(
     } else {
       record.gradNorms = Object.fromEntries(plan.sources.map((s, k) => [s, result.diagnostics.norms[k]!]));
       if (plan.sources.length === 2) record.cosine = result.diagnostics.cosines[1]!;
+      if (plan.sources.length === 2 && emaCosines !== undefined) record.emaCosine = emaCosines[1]!;
       record.weights = Array.from(result.weights);
       record.info = { ...result.info };
     }

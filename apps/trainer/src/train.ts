@@ -14,6 +14,7 @@ import {
   saveDetector,
 } from '@cs-dfd/detectors';
 import { SynthesisPool } from '@cs-dfd/forgery';
+import { EmaCosineTracker } from '@cs-dfd/gramian/tfjs';
 import { chooseThreshold } from '@cs-dfd/metrics';
 import { writeFileAtomic } from '@cs-dfd/plots';
 import { Rng } from '@cs-dfd/rng';
@@ -36,6 +37,12 @@ import { makeOptimizer } from './optimizer.js';
 import { type Progress, silentProgress } from './progress.js';
 import { type Report, type RocSeries, writeReport } from './report.js';
 import { learningRate, packBatch, runStep, type StepData, type StepRecord, setLearningRate } from './step.js';
+
+/**
+ * β of the per-source gradient EMAs behind the log's `emaCosine` (DESIGN §3.2): an average over about ten steps,
+ * long enough to cancel most minibatch noise, short enough to follow the conflict as training moves on.
+ */
+export const EMA_COSINE_BETA = 0.9;
 
 /** Test and instrumentation hooks of {@link train}. */
 export interface TrainHooks {
@@ -150,6 +157,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let detector: Detector;
   let state: TrainerState;
   const optimizer = makeOptimizer(config);
+  // Two sources only: that is the pair whose cosine is logged, and K = 1 has no conflict to estimate.
+  const emaCosine = plan.sources.length === 2 ? new EmaCosineTracker(EMA_COSINE_BETA) : undefined;
   const logFile = join(out, 'log.jsonl');
   if (options.resume) {
     const ck = await loadCheckpoint(out);
@@ -162,6 +171,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     detector = ck.detector;
     state = ck.state;
     await ck.restoreOptimizer(optimizer);
+    await ck.restoreEmaCosine(emaCosine);
+    ck.restoreAggregator(plan.aggregator);
     await truncateLog(logFile, state.step);
     progress.log(`resumed at step ${state.step} from ${ck.folder}`);
   } else {
@@ -178,6 +189,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       skippedSteps: 0,
       consecutiveSkips: 0,
       seconds: 0,
+      aggregator: null,
+      emaCosine: null,
     };
     await writeFile(logFile, '');
   }
@@ -216,7 +229,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       hooks.beforeStep?.(step, packed);
       const lr = learningRate(config, step);
       setLearningRate(optimizer, lr);
-      const { record } = runStep(detector, optimizer, plan, config, packed, step, lr);
+      const { record } = runStep(
+        detector,
+        optimizer,
+        plan,
+        config,
+        packed,
+        step,
+        lr,
+        emaCosine === undefined ? {} : { emaCosine },
+      );
       trainMs += performance.now() - t0;
       memory.sample();
       memory.tensorsAfterStep.push(tf.memory().numTensors);
@@ -274,7 +296,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         state.rng = rng.state();
         state.seconds += trainMs / 1000;
         trainMs = 0;
-        await saveCheckpoint(out, detector, optimizer, state);
+        state.aggregator = plan.aggregator.exportState?.() ?? null;
+        await saveCheckpoint(out, detector, optimizer, state, emaCosine === undefined ? {} : { emaCosine });
         hooks.afterCheckpoint?.(done);
       }
     }
@@ -282,6 +305,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     // prefetched steps must settle before their workers go
     await loader.drain();
     await pool?.close();
+    emaCosine?.dispose();
   }
   progress.stop();
 

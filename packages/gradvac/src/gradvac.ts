@@ -4,12 +4,14 @@ import {
   checkOption,
   correctInRandomOrder,
   GramianError,
+  type JsonValue,
+  type MethodState,
   type Reduction,
   validateGram,
   type Weighting,
   type WeightingResult,
 } from '@cs-dfd/gramian';
-import { Rng } from '@cs-dfd/rng';
+import { Rng, type RngState } from '@cs-dfd/rng';
 
 /**
  * Targets are capped here: the adjustment divides by sqrt(1 - T²), and an EMA of cosines that were all 1 reaches
@@ -41,6 +43,24 @@ export interface GradVacWeighting extends Weighting {
   reset(): void;
   /** A copy of the K×K row-major target cosines (null before the first call or after `reset()`). */
   targets(): Float64Array | null;
+  /** Everything the next call depends on besides G and the options, as plain JSON: see {@link GradVacState}. */
+  exportState(): GradVacState;
+  /**
+   * Continues from an {@link exportState} of an instance with the same options: the following calls return bit
+   * for bit what that instance's would have. Throws a `GramianError` with code `invalid-state` naming the field
+   * when the state is malformed; the instance is unchanged then.
+   */
+  importState(state: MethodState): void;
+}
+
+/** GradVac's state as plain JSON numbers (float64 round-trips through JSON exactly). */
+export interface GradVacState extends MethodState {
+  /** Number of tasks the targets track (0 before the first call, and always with a fixed `target`). */
+  K: number;
+  /** The K×K row-major EMA target cosines, or null when there are none yet. */
+  targets: number[] | null;
+  /** The per-task order stream's position (`@cs-dfd/rng` state: four uint32). */
+  rng: [number, number, number, number];
 }
 
 /**
@@ -140,7 +160,60 @@ export function gradVac(options: GradVacOptions = {}): GradVacWeighting {
       tracked = 0;
     },
     targets: () => (ema === null ? null : ema.slice()),
+    exportState: () => ({
+      K: tracked,
+      targets: ema === null ? null : Array.from(ema),
+      rng: [...rng.state()] as [number, number, number, number],
+    }),
+    importState: (state) => {
+      const parsed = parseState(state);
+      rng = new Rng(parsed.rng);
+      ema = parsed.targets;
+      tracked = parsed.K;
+    },
   };
+}
+
+function invalid(field: string, message: string, value: unknown): GramianError {
+  return new GramianError(
+    'invalid-state',
+    `gradVac.importState: ${field} ${message}, got ${JSON.stringify(value) ?? String(value)}`,
+  );
+}
+
+/** Validates an exported state before anything is changed. */
+function parseState(state: MethodState): { K: number; targets: Float64Array | null; rng: RngState } {
+  if (state === null || typeof state !== 'object' || Array.isArray(state)) {
+    throw invalid('state', 'must be an object { K, targets, rng }', state);
+  }
+  const { K, targets, rng } = state as Record<string, JsonValue | undefined>;
+  if (
+    !Array.isArray(rng) ||
+    rng.length !== 4 ||
+    !rng.every((v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32)
+  ) {
+    throw invalid('rng', 'must be four uint32 values', rng);
+  }
+  if (!(typeof K === 'number' && Number.isInteger(K) && K >= 0)) {
+    throw invalid('K', 'must be an integer >= 0', K);
+  }
+  if (targets === null) {
+    if (K !== 0) throw invalid('K', 'must be 0 when targets is null', K);
+    return { K: 0, targets: null, rng: rng as unknown as RngState };
+  }
+  if (K === 0) throw invalid('K', 'must be >= 1 when targets are given', K);
+  if (!Array.isArray(targets) || targets.length !== K * K) {
+    throw invalid('targets', `must be null or ${K * K} numbers (K×K for K = ${K})`, targets);
+  }
+  const out = new Float64Array(K * K);
+  for (let e = 0; e < K * K; e++) {
+    const v = targets[e];
+    if (!(typeof v === 'number' && v >= -1 && v <= 1)) {
+      throw invalid(`targets[${e}]`, 'must be a cosine in [-1, 1]', v);
+    }
+    out[e] = v;
+  }
+  return { K, targets: out, rng: rng as unknown as RngState };
 }
 
 /** Rounding can push a cosine computed from G slightly outside [-1, 1], where sqrt(1 - φ²) would be NaN. */
