@@ -39,7 +39,7 @@ import type { Variant } from './variants.js';
 /** What the runner did with a cell. */
 export type CellAction = 'kept' | 'trained' | 'resumed';
 
-/** Reported once per cell, when it is done. */
+/** Reported once per cell: the cells kept from earlier runs first (plan order), then each trained cell as it ends. */
 export interface CellEvent {
   method: string;
   seed: number;
@@ -273,58 +273,64 @@ export async function runGrid(options: RunGridOptions): Promise<RunGridResult> {
   log(
     `grid: ${plural(plan.methods.length, 'method')} x ${plural(plan.seeds.length, 'seed')} = ${plural(total, 'cell')} in ${out}; ${total - toTrain} finished earlier, ${toTrain} to train`,
   );
-  for (const [i, { cell, dir, state }] of states.entries()) {
-    const tag = `[${i + 1}/${total}] ${cell.method} seed ${cell.seed}`;
-    const t0 = performance.now();
-    let action: CellAction = 'kept';
-    if (state === 'done') {
-      log(`${tag}: kept (finished earlier)`);
-    } else {
-      const remaining = toTrain - trainedCells;
-      const eta =
-        trainedCells > 0 ? ` (grid eta ${fmtSeconds((trainedSeconds / trainedCells) * remaining)})` : '';
-      log(`${tag}: ${state === 'resume' ? 'resuming from its checkpoint' : 'training'}${eta}`);
-      const progress = prefixed(inner, `${cell.method}/s${cell.seed}`);
-      action = state === 'resume' ? 'resumed' : 'trained';
-      if (state === 'resume') {
-        try {
-          await train({ config: cell.config, out: dir, resume: true, progress });
-        } catch (e) {
-          // A corrupt or outdated checkpoint, or one whose resume hash differs (the trainer's hash also covers
-          // the cache folder, which the grid's does not): start the cell again.
-          if (!(e instanceof CheckpointError || e instanceof ConfigError)) throw e;
-          log(`${tag}: cannot resume (${e.message}); restarting the cell`);
-          action = 'trained';
-        }
-      }
-      if (action === 'trained') {
-        await rm(dir, { recursive: true, force: true });
-        await mkdir(dir, { recursive: true });
-        const record: CellRecord = {
-          method: cell.method,
-          seed: cell.seed,
-          configHash: cell.configHash,
-          config: cell.config,
-        };
-        await writeCellRecord(dir, record);
-        await train({ config: cell.config, out: dir, progress });
-      }
-      trainedCells++;
-      trainedSeconds += (performance.now() - t0) / 1000;
-    }
+  const finish = async (cell: PlannedCell, dir: string, action: CellAction, seconds: number) => {
     const row = await readCell(out, cell.method, cell.seed);
     done.push(row);
     backends.push(await reportBackend(dir));
-    const seconds = action === 'kept' ? 0 : (performance.now() - t0) / 1000;
-    if (action !== 'kept') {
-      const auc = row.metrics.test?.auc;
-      log(
-        `${tag}: done in ${fmtSeconds(seconds)} (test auc ${auc === null || auc === undefined ? '-' : auc.toFixed(3)}, step ${row.step_ms.toFixed(0)} ms)`,
-      );
-    }
     const event: CellEvent = { method: cell.method, seed: cell.seed, dir, action, seconds };
     events.push(event);
     options.onCell?.(event);
+    return row;
+  };
+  // Finished cells first, so results.json holds every finished cell from the first write on.
+  for (const { cell, dir, state } of states) {
+    if (state === 'done') await finish(cell, dir, 'kept', 0);
+  }
+  if (done.length > 0) {
+    log(`grid: kept ${plural(done.length, 'finished cell')}`);
+    summary = (await writeGridFiles(out, gridResults(options, plan, done, backends))).summary;
+  }
+  for (const [i, { cell, dir, state }] of states.entries()) {
+    if (state === 'done') continue;
+    const tag = `[${i + 1}/${total}] ${cell.method} seed ${cell.seed}`;
+    const t0 = performance.now();
+    const remaining = toTrain - trainedCells;
+    const eta =
+      trainedCells > 0 ? ` (grid eta ${fmtSeconds((trainedSeconds / trainedCells) * remaining)})` : '';
+    log(`${tag}: ${state === 'resume' ? 'resuming from its checkpoint' : 'training'}${eta}`);
+    const progress = prefixed(inner, `${cell.method}/s${cell.seed}`);
+    let action: CellAction = state === 'resume' ? 'resumed' : 'trained';
+    if (state === 'resume') {
+      try {
+        await train({ config: cell.config, out: dir, resume: true, progress });
+      } catch (e) {
+        // A corrupt or outdated checkpoint, or one whose resume hash differs (the trainer's hash also covers
+        // the cache folder, which the grid's does not): start the cell again.
+        if (!(e instanceof CheckpointError || e instanceof ConfigError)) throw e;
+        log(`${tag}: cannot resume (${e.message}); restarting the cell`);
+        action = 'trained';
+      }
+    }
+    if (action === 'trained') {
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+      const record: CellRecord = {
+        method: cell.method,
+        seed: cell.seed,
+        configHash: cell.configHash,
+        config: cell.config,
+      };
+      await writeCellRecord(dir, record);
+      await train({ config: cell.config, out: dir, progress });
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    trainedCells++;
+    trainedSeconds += seconds;
+    const row = await finish(cell, dir, action, seconds);
+    const auc = row.metrics.test?.auc;
+    log(
+      `${tag}: done in ${fmtSeconds(seconds)} (test auc ${auc === null || auc === undefined ? '-' : auc.toFixed(3)}, step ${row.step_ms.toFixed(0)} ms)`,
+    );
     summary = (await writeGridFiles(out, gridResults(options, plan, done, backends))).summary;
   }
   const results = gridResults(options, plan, done, backends);
