@@ -31,6 +31,7 @@ const TINY: TrainConfigInput = {
 
 const samples = (ms: number[], extra: Partial<MethodSamples> = {}): MethodSamples => ({
   ms,
+  rounds: ms.map(() => 0),
   parts: ms.map((total) => ({ total, perTask: [total / 2], features: 0, extra: 0, aggregate: 0, apply: 0 })),
   conflicts: 0,
   tensorGrowth: 0,
@@ -40,15 +41,15 @@ const samples = (ms: number[], extra: Partial<MethodSamples> = {}): MethodSample
 describe('interleave', () => {
   it('runs rounds of `round` steps with the method order rotated each round', () => {
     expect(interleave(['a', 'b', 'c'], 5, 2)).toEqual([
-      { method: 'a', steps: 2 },
-      { method: 'b', steps: 2 },
-      { method: 'c', steps: 2 },
-      { method: 'b', steps: 2 },
-      { method: 'c', steps: 2 },
-      { method: 'a', steps: 2 },
-      { method: 'c', steps: 1 },
-      { method: 'a', steps: 1 },
-      { method: 'b', steps: 1 },
+      { method: 'a', steps: 2, round: 0 },
+      { method: 'b', steps: 2, round: 0 },
+      { method: 'c', steps: 2, round: 0 },
+      { method: 'b', steps: 2, round: 1 },
+      { method: 'c', steps: 2, round: 1 },
+      { method: 'a', steps: 2, round: 1 },
+      { method: 'c', steps: 1, round: 2 },
+      { method: 'a', steps: 1, round: 2 },
+      { method: 'b', steps: 1, round: 2 },
     ]);
   });
   it('gives every method exactly `steps` steps, each method once per round, no run longer than a round', () => {
@@ -156,9 +157,32 @@ describe('methodRows', () => {
       ),
     );
   });
+  it('the paired ratio compares round by round, so load that drifts between rounds cancels', () => {
+    // Round 0 is quiet, round 1 runs at 3x the time (load), round 2 at 2x; uvs is 1.1x joint within each round.
+    const joint = { ...samples([10, 10, 30, 30, 20, 20]), rounds: [0, 0, 1, 1, 2, 2] };
+    const uvs = { ...samples([11, 11, 33, 33]), rounds: [0, 0, 1, 1] }; // uvs missed round 2
+    const [, row] = methodRows(
+      new Map([
+        ['joint', joint],
+        ['uvs', uvs],
+      ]),
+    );
+    expect(row!.vs_joint_paired).toBeCloseTo(1.1, 12); // rounds 0 and 1 only
+    expect(row!.vs_joint).toBeCloseTo(22 / 20, 12); // medians 22 and 20: the same here by luck of the load
+    const drift = { ...samples([11, 11, 11, 33]), rounds: [0, 0, 0, 1] };
+    // unpaired: median 11 / 20 = 0.55, although the method is slower than joint in every round it ran
+    const [, d] = methodRows(
+      new Map([
+        ['joint', joint],
+        ['uvs', drift],
+      ]),
+    );
+    expect(d!.vs_joint).toBeCloseTo(0.55, 12);
+    expect(d!.vs_joint_paired).toBeCloseTo(1.1, 12);
+  });
   it('without joint the ratio and the verdict are null (not NaN); a method without steps is an error', () => {
     const [row] = methodRows(new Map([['uvs', samples([3, 4])]]));
-    expect(row).toMatchObject({ vs_joint: null, meets: null, ms_median: 3.5 });
+    expect(row).toMatchObject({ vs_joint: null, vs_joint_paired: null, meets: null, ms_median: 3.5 });
     expect(targetCell(row!)).toBe('≤ 1.1: no joint row');
     expect(() => methodRows(new Map([['joint', samples([])]]))).toThrow(PerfOptionError);
   });
@@ -284,6 +308,7 @@ describe("the trainer's step on a tiny detector", () => {
         expect(r.tensor_growth).toBe(0);
         expect(typeof r.vs_joint).toBe('number');
         expect(r.vs_joint).toBeCloseTo((r.ms_median as number) / (rows[0]!.ms_median as number), 12);
+        expect(Number.isFinite(r.vs_joint_paired) && (r.vs_joint_paired as number) > 0).toBe(true);
       }
       expect(rows[0]!.vs_joint).toBe(1);
       const cgr = rows.find((r) => r.method === 'uvs+cgr')!.parts as Record<string, number>;

@@ -86,6 +86,8 @@ export function methodConfig(label: string, base: TrainConfigInput = {}): TrainC
 export interface RoundRun {
   method: string;
   steps: number;
+  /** 0-based round. */
+  round: number;
 }
 
 /**
@@ -104,7 +106,7 @@ export function interleave(methods: readonly string[], steps: number, perRound: 
   for (let r = 0; r < rounds; r++) {
     const count = Math.min(perRound, steps - r * perRound);
     for (let i = 0; i < methods.length; i++)
-      runs.push({ method: methods[(i + r) % methods.length]!, steps: count });
+      runs.push({ method: methods[(i + r) % methods.length]!, steps: count, round: r });
   }
   return runs;
 }
@@ -129,6 +131,8 @@ export interface StepParts {
 export interface MethodSamples {
   /** Wall time of each timed `runStep`. */
   ms: number[];
+  /** The round of each of those steps (see {@link interleave}). */
+  rounds: number[];
   /** The step's own timing of each of those steps. */
   parts: StepTimingSample[];
   /** Steps whose two source gradients had negative cosine (two-source methods). */
@@ -156,6 +160,11 @@ export interface MethodStepRow {
   ms_max: number;
   /** Median step over `joint`'s median step; null when `joint` was not timed. */
   vs_joint: number | null;
+  /**
+   * The same ratio paired by round: per round, this method's median over `joint`'s median in that round; the
+   * median of those. Load that drifts between rounds cancels out of it; null when `joint` was not timed.
+   */
+  vs_joint_paired: number | null;
   /** Issue #8's target for this ratio, when it has one. */
   target: number | null;
   /** `vs_joint <= target`; null without a target or without `joint`. */
@@ -167,6 +176,28 @@ export interface MethodStepRow {
 }
 
 const median = (xs: readonly number[]): number => (xs.length === 0 ? 0 : summarize(xs).median);
+
+/** Median over the rounds both ran of (median of `a`'s steps in the round) / (median of `b`'s). */
+export function pairedRatio(a: MethodSamples, b: MethodSamples): number | null {
+  const byRound = (s: MethodSamples) => {
+    const m = new Map<number, number[]>();
+    s.ms.forEach((ms, i) => {
+      const r = s.rounds[i] ?? 0;
+      m.set(r, [...(m.get(r) ?? []), ms]);
+    });
+    return m;
+  };
+  const ra = byRound(a);
+  const rb = byRound(b);
+  const ratios: number[] = [];
+  for (const [r, xs] of ra) {
+    const ys = rb.get(r);
+    if (ys === undefined) continue;
+    const den = median(ys);
+    if (den > 0) ratios.push(median(xs) / den);
+  }
+  return ratios.length === 0 ? null : median(ratios);
+}
 
 /** Median of each part over the steps (medians do not add up to the median total exactly). */
 export function stepParts(parts: readonly StepTimingSample[], wall: readonly number[]): StepParts {
@@ -206,6 +237,7 @@ export function methodRows(
       ms_min: min,
       ms_max: max,
       vs_joint: vs,
+      vs_joint_paired: joint === undefined ? null : pairedRatio(s, joint),
       target,
       meets: target === null || vs === null ? null : vs <= target,
       conflict_fraction: twoSources ? s.conflicts / s.ms.length : null,
@@ -225,7 +257,17 @@ export function targetCell(row: Pick<MethodStepRow, 'target' | 'meets'>): string
 /** The main table: one row per method, in run order. */
 export function methodTable(rows: readonly MethodStepRow[]): string {
   return markdownTable(
-    ['method', 'steps', 'median (ms)', 'min (ms)', 'max (ms)', 'vs joint', 'target', 'conflicting steps'],
+    [
+      'method',
+      'steps',
+      'median (ms)',
+      'min (ms)',
+      'max (ms)',
+      'vs joint',
+      'vs joint, paired by round',
+      'target (on vs joint)',
+      'conflicting steps',
+    ],
     rows.map((r) => [
       r.method,
       String(r.steps),
@@ -233,6 +275,7 @@ export function methodTable(rows: readonly MethodStepRow[]): string {
       fmt(r.ms_min, 1),
       fmt(r.ms_max, 1),
       r.vs_joint === null ? '-' : `${fmt(r.vs_joint, 2)}×`,
+      r.vs_joint_paired === null ? '-' : `${fmt(r.vs_joint_paired, 2)}×`,
       targetCell(r),
       r.conflict_fraction === null ? '-' : `${Math.round(100 * r.conflict_fraction)}%`,
     ]),
@@ -401,7 +444,7 @@ export async function methodStepSuite(options: MethodStepOptions = {}): Promise<
   const batch = conflictingBatch(size, first.train.batchSize, first.seed);
   const prepared = new Map(methods.map((m) => [m, prepareMethod(m, base, batch)]));
   const samples = new Map<string, MethodSamples>(
-    methods.map((m) => [m, { ms: [], parts: [], conflicts: 0, tensorGrowth: 0 }]),
+    methods.map((m) => [m, { ms: [], rounds: [], parts: [], conflicts: 0, tensorGrowth: 0 }]),
   );
   try {
     for (const p of prepared.values()) for (let i = 0; i < warmup; i++) p.step();
@@ -412,6 +455,7 @@ export async function methodStepSuite(options: MethodStepOptions = {}): Promise<
       for (let i = 0; i < run.steps; i++) {
         const { ms, result, cosine } = p.step();
         s.ms.push(ms);
+        s.rounds.push(run.round);
         s.parts.push({ ...result.timing, perTask: [...result.timing.perTask] });
         if (cosine !== undefined && cosine < 0) s.conflicts++;
       }
