@@ -17,6 +17,7 @@ export {
   stockWasmKernel,
   WASM_TRAINING_KERNELS,
 } from './kernels/index.js';
+export { REDUCTION_GRADIENTS, registerReductionGradients } from './reduce-gradients.js';
 export {
   type Attempt,
   BACKEND_ENV,

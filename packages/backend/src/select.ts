@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from './errors.js';
 import { registerSecondOrderGradients } from './gradients.js';
 import { registerWasmTrainingKernels } from './kernels/index.js';
+import { registerReductionGradients } from './reduce-gradients.js';
 import { wasmBinaryFolder } from './wasm-paths.js';
 
 /** The candidates, best first. `node-gpu` and `node` both run libtensorflow and register tfjs backend 'tensorflow'. */
@@ -201,7 +202,10 @@ export async function initBackend(options: InitOptions = {}): Promise<BackendCho
       );
     }
   }
-  if (options.registerKernels !== false) registerSecondOrderGradients();
+  if (options.registerKernels !== false) {
+    registerSecondOrderGradients();
+    registerReductionGradients();
+  }
   const load = options.loadModule ?? defaultLoadModule;
   const tried: Attempt[] = [];
   for (const name of order) {

@@ -5,13 +5,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { getKernel, type KernelBackend, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import { registerSecondOrderGradients } from '../src/gradients.js';
 import { registerWasmTrainingKernels } from '../src/kernels/index.js';
+import { registerReductionGradients } from '../src/reduce-gradients.js';
 import { wasmBinaryFolder } from '../src/wasm-paths.js';
 
-/** Initialises cpu and wasm once (kernels + gradients registered) and leaves `cpu` active. */
+/** Initialises cpu and wasm once (kernels + gradients registered, as initBackend does) and leaves `cpu` active. */
 export async function setupBackends(): Promise<void> {
   setWasmPaths(wasmBinaryFolder());
   registerWasmTrainingKernels();
   registerSecondOrderGradients();
+  registerReductionGradients();
   await tf.setBackend('wasm');
   await tf.setBackend('cpu');
   // Silence the cpu backend's one-time "install tfjs-node" banner (IS_TEST would too, but it also turns on a

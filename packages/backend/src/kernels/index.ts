@@ -7,28 +7,72 @@ import {
   registerKernel,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
+import { BackendError } from '../errors.js';
+import { castSharing, identityConfig } from './alias.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop.js';
 import { conv2DBackpropFilterGemm } from './conv2d-filter-gemm.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
+import { gatherRows } from './gather.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { reduceLeading } from './reduce.js';
 
+export { castSharing, identityShared } from './alias.js';
 export { KernelScope } from './compose.js';
 export { conv2DBackpropFilterComposed, conv2DBackpropInputComposed } from './conv2d-backprop.js';
 export { conv2DBackpropFilterGemm, type FilterGemmOptions } from './conv2d-filter-gemm.js';
 export { depthwiseBackpropFilterComposed, depthwiseBackpropInputComposed } from './depthwise-backprop.js';
+export { gatherRows } from './gather.js';
 export { maxPoolGradHeap } from './max-pool-grad.js';
+export { reduceLeading } from './reduce.js';
 
-/** The kernels {@link registerWasmTrainingKernels} installs, and whether wasm 4.22.0 ships one of its own. */
+/**
+ * The kernels {@link registerWasmTrainingKernels} installs, and what wasm 4.22.0 ships instead. The last four
+ * are speed-ups only (results equal to tfjs's own kernels); they handle the common case and hand everything
+ * else to the stock kernel.
+ */
 export const WASM_TRAINING_KERNELS = [
   { kernelName: 'Conv2DBackpropFilter', replaces: 'missing' },
   { kernelName: 'Conv2DBackpropInput', replaces: 'naive loop' },
   { kernelName: 'DepthwiseConv2dNativeBackpropFilter', replaces: 'missing' },
   { kernelName: 'DepthwiseConv2dNativeBackpropInput', replaces: 'missing' },
   { kernelName: 'MaxPoolGrad', replaces: 'wrong when a window maximum is <= 0' },
+  { kernelName: 'Identity', replaces: 'copies the tensor (run for every tensor saved for a gradient)' },
+  { kernelName: 'Cast', replaces: 'copies the tensor when the dtype does not change' },
+  { kernelName: 'Sum', replaces: 'transposes the input to reduce leading axes' },
+  { kernelName: 'Mean', replaces: 'transposes the input to reduce leading axes' },
+  { kernelName: 'GatherV2', replaces: 'element-wise index loop for whole rows' },
 ] as const;
 
 const ours = new WeakSet<KernelFunc>();
 const stock = new Map<string, KernelConfig>();
+
+/** wasm's own kernel `name` (the one ours delegate to outside their fast case). */
+function stockKernel(name: string): KernelConfig {
+  const current = getKernel(name, 'wasm');
+  const original = current != null && !ours.has(current.kernelFunc) ? current : stock.get(name);
+  if (original == null) {
+    throw new BackendError(
+      'kernel-missing',
+      `tfjs-backend-wasm registers no '${name}' kernel to fall back to`,
+    );
+  }
+  return original;
+}
+
+/**
+ * Ours, wrapping the stock kernel: its setupFunc still runs when the wasm backend starts after registration,
+ * because the stock kernel binds its wasm function there and ours calls it outside the fast case.
+ */
+function delegating(name: string, wrap: (stockFunc: KernelFunc) => KernelFunc): KernelConfig {
+  const original = stockKernel(name);
+  const config: KernelConfig = {
+    kernelName: name,
+    backendName: 'wasm',
+    kernelFunc: wrap(original.kernelFunc),
+  };
+  if (original.setupFunc != null) config.setupFunc = original.setupFunc;
+  return config;
+}
 
 function configs(): KernelConfig[] {
   const list = [
@@ -37,6 +81,11 @@ function configs(): KernelConfig[] {
     depthwiseBackpropFilterConfig('wasm'),
     depthwiseBackpropInputConfig('wasm'),
     maxPoolGradConfig('wasm'),
+    identityConfig('wasm'),
+    delegating('Cast', castSharing),
+    delegating('Sum', (f) => reduceLeading('sum', f)),
+    delegating('Mean', (f) => reduceLeading('mean', f)),
+    delegating('GatherV2', gatherRows),
   ];
   for (const c of list) ours.add(c.kernelFunc);
   return list;
@@ -51,7 +100,8 @@ export interface KernelRegistration {
 /**
  * Installs the wasm kernels training needs (see {@link WASM_TRAINING_KERNELS}). Idempotent: a second call finds
  * its own kernels and changes nothing. Touches only backend 'wasm', so the cpu backend keeps its reference
- * kernels. Works before or after the wasm backend is initialised (the kernels need no setup).
+ * kernels. Works before or after the wasm backend is initialised (the kernels that fall back to a stock kernel
+ * carry its setup along).
  */
 export function registerWasmTrainingKernels(): KernelRegistration[] {
   return configs().map((config) => {
