@@ -2,18 +2,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, type GradConfig, type NamedAttrMap, type Tensor, util } from '@tensorflow/tfjs-core';
 
 /**
- * dy of a Sum/Mean broadcast back to x's shape, as `zerosLike(x) + dy·scale`. tfjs's own gradients multiply by
- * `ones(x.shape)`, which fills a full-size JS Float32Array on every backward pass and uploads it (on wasm a copy
- * into the heap): BatchNorm's moments made that the largest non-kernel cost of a training step. `broadcastTo`
- * would be the natural op, but wasm's Tile kernel is slower still, and its gradient stops at rank 4; this form is
- * one ZerosLike and one broadcasting Add, differentiable to any order on every backend.
+ * dy of a Sum/Mean broadcast back to x's shape, as `fill(x.shape, scale) · dy`. tfjs's own gradients multiply by
+ * `ones(x.shape)`, which builds a full-size JS Float32Array on every backward pass and uploads it (on wasm a copy
+ * into the heap): with BatchNorm's moments that was the largest non-kernel cost of a training step. Fill runs on
+ * the backend. It takes only x's *shape*: a form like `zerosLike(x) + dy` would make the gradient depend on x on
+ * the tape, so a nested `tf.grad` would walk (and need gradients for) ops whose true contribution is zero.
+ * `broadcastTo` would be the natural op, but wasm's Tile kernel is slower still, and its gradient stops at rank 4.
  */
 function spread(dy: Tensor, x: Tensor, axis: number | number[], scale: number): Tensor {
   const axes = util.parseAxisParam(axis, x.shape);
   const shape = x.shape.slice();
   for (const a of axes) shape[a] = 1;
-  const expanded = tf.reshape(dy, shape);
-  return tf.add(tf.zerosLike(x), scale === 1 ? expanded : tf.mul(expanded, scale));
+  return tf.mul(tf.fill(x.shape, scale, 'float32'), tf.reshape(dy, shape));
 }
 
 const sumGrad: GradConfig = {
