@@ -1,8 +1,9 @@
 /** The `grid` subcommand of cs-dfd-bench (DESIGN §14); the lead's cli.ts calls {@link addGridCommand}. */
+import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { barProgress, ConfigError, defaultProgress, lineProgress, type Progress } from 'cs-dfd-train';
 import { GridError } from './errors.js';
-import { summarizeDir } from './outputs.js';
+import { GRID_FILES, summarizeDir } from './outputs.js';
 import type { CrossDomainSet, GridProtocol } from './protocol.js';
 import { runGrid } from './run.js';
 import { GRID_METHODS } from './types.js';
@@ -189,7 +190,9 @@ Examples:
           ...(progress === undefined ? {} : { progress }),
           log: write,
         });
-        process.stdout.write(`${summary.rows.length} methods summarised in ${opts.out}/tables.md\n`);
+        process.stdout.write(
+          `${summary.rows.length} method${summary.rows.length === 1 ? '' : 's'} summarised in ${join(opts.out, GRID_FILES.tables)}\n`,
+        );
       } catch (e) {
         if (e instanceof GridError || e instanceof ConfigError) {
           write(`cs-dfd-bench grid: ${e.message}`);
