@@ -2,6 +2,9 @@
  * Small dense float64 linear algebra for K×K problems (K ≤ ~32), shared by every weighting so that each method
  * solves its K-sized problem the same, tested way. Matrices are row-major Float64Arrays.
  */
+import { nnls } from './nnls.js';
+
+export { NNLS_KKT_RTOL, NNLS_RANK_RTOL, nnls } from './nnls.js';
 
 /** Eigen-decomposition of a symmetric matrix. `values` ascending; `vectors` column j is the eigenvector of values[j]. */
 export interface SymmetricEigen {
@@ -193,108 +196,6 @@ export function projectToSimplex(v: ArrayLike<number>): Float64Array {
 }
 
 /**
- * Non-negative least squares, min ||C x - d||² s.t. x ≥ 0 (Lawson–Hanson active set; finite and exact up to
- * rounding, robust to rank-deficient C). C is row-major m×n.
- */
-export function nnls(
-  C: ArrayLike<number>,
-  d: ArrayLike<number>,
-  m: number,
-  n: number,
-  maxIter = 30 * n + 30,
-): Float64Array {
-  const x = new Float64Array(n);
-  const passive = new Array<boolean>(n).fill(false);
-  const colNorm = (j: number) => {
-    let s = 0;
-    for (let i = 0; i < m; i++) s += C[i * n + j]! ** 2;
-    return Math.sqrt(s);
-  };
-  let cscale = 0;
-  for (let j = 0; j < n; j++) cscale = Math.max(cscale, colNorm(j));
-  let dscale = 0;
-  for (let i = 0; i < m; i++) dscale = Math.max(dscale, Math.abs(d[i]!));
-  const tol = 1e-13 * Math.max(1e-300, cscale * (cscale * 1 + dscale));
-  const gradient = () => {
-    // w = Cᵀ (d - C x)
-    const r = new Float64Array(m);
-    for (let i = 0; i < m; i++) {
-      let s = d[i]!;
-      for (let j = 0; j < n; j++) s -= C[i * n + j]! * x[j]!;
-      r[i] = s;
-    }
-    const w = new Float64Array(n);
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let i = 0; i < m; i++) s += C[i * n + j]! * r[i]!;
-      w[j] = s;
-    }
-    return w;
-  };
-  const solvePassive = (): Float64Array => {
-    // least squares on the passive columns through the (pseudo-inverted) normal equations
-    const idx = passive.flatMap((p, j) => (p ? [j] : []));
-    const k = idx.length;
-    const A = new Float64Array(k * k);
-    const b = new Float64Array(k);
-    for (let a = 0; a < k; a++) {
-      for (let c = 0; c < k; c++) {
-        let s = 0;
-        for (let i = 0; i < m; i++) s += C[i * n + idx[a]!]! * C[i * n + idx[c]!]!;
-        A[a * k + c] = s;
-      }
-      let s = 0;
-      for (let i = 0; i < m; i++) s += C[i * n + idx[a]!]! * d[i]!;
-      b[a] = s;
-    }
-    const z = matVec(pseudoInverseSym(A, k, 1e-14), b, k, k);
-    const full = new Float64Array(n);
-    idx.forEach((j, a) => {
-      full[j] = z[a]!;
-    });
-    return full;
-  };
-  for (let iter = 0; iter < maxIter; iter++) {
-    const w = gradient();
-    let best = -1;
-    let bestVal = tol;
-    for (let j = 0; j < n; j++) {
-      if (!passive[j] && w[j]! > bestVal) {
-        bestVal = w[j]!;
-        best = j;
-      }
-    }
-    if (best < 0) break;
-    passive[best] = true;
-    for (let inner = 0; inner < 3 * n + 3; inner++) {
-      const z = solvePassive();
-      let feasible = true;
-      for (let j = 0; j < n; j++) if (passive[j] && z[j]! <= 0) feasible = false;
-      if (feasible) {
-        x.set(z);
-        break;
-      }
-      let alpha = Infinity;
-      for (let j = 0; j < n; j++) {
-        if (passive[j] && z[j]! <= 0) {
-          const a = x[j]! / (x[j]! - z[j]!);
-          if (a < alpha) alpha = a;
-        }
-      }
-      if (!Number.isFinite(alpha)) alpha = 0;
-      for (let j = 0; j < n; j++) {
-        x[j] = x[j]! + alpha * (z[j]! - x[j]!);
-        if (passive[j] && x[j]! <= 1e-15 * Math.max(1, Math.abs(z[j]!))) {
-          passive[j] = false;
-          x[j] = 0;
-        }
-      }
-    }
-  }
-  return x;
-}
-
-/**
  * The min-norm point of the convex hull of K vectors, in Gram space: w⋆ = argmin_{w ∈ Δ} wᵀ G w (Δ the
  * probability simplex; MGDA's common descent direction, Nash-MTL's Pareto-stationarity test). Exact solve by a reduction to non-negative least squares: with F a factor of G (FᵀF = G),
  *   x⋆ = argmin_{x ≥ 0} ||F x||² + (1ᵀx − 1)²
@@ -322,9 +223,9 @@ export function minNormOnSimplex(G: ArrayLike<number>, K: number): Float64Array 
 }
 
 /**
- * Lawson–Hanson finds the optimal support reliably, but its least-squares step goes through the normal
- * equations (an eigen pseudo-inverse), which loses accuracy when the gradient norms differ by orders of
- * magnitude. On the support S the optimum solves the bordered KKT system [G_SS 1; 1ᵀ 0][w; −λ] = [0; 1]
+ * Lawson–Hanson finds the optimal support reliably, but it solves the reduction through a factor of G whose
+ * eigen-decomposition carries an absolute error of about ε·max G_ii, which swamps the small gradients when the norms
+ * differ by orders of magnitude. On the support S the optimum solves the bordered KKT system [G_SS 1; 1ᵀ 0][w; −λ] = [0; 1]
  * directly; solved by pivoted elimination after scaling G to unit diagonal (w_i = y_i/||g_i||), whose residual
  * is small relative to G itself. The polished w replaces the input only when it stays feasible and its KKT
  * residual is smaller, so this step can only help.
