@@ -2,6 +2,7 @@
  * @packageDocumentation
  * cs-dfd-bench as a library: the protocols behind the CLI, for scripting and tests.
  */
+export * from './grid/index.js';
 export { METHODS, type MethodEntry, methodsByName } from './methods.js';
 export * from './multimnist/index.js';
 export { type AggregateRow, type AggregateSuiteOptions, aggregateSuite } from './perf/aggregate.js';

@@ -118,6 +118,14 @@ describe('grid on a DeepfakeBench-layout fixture', () => {
     const tables = await readFile(join(out, 'tables.md'), 'utf8');
     for (const title of ['## test (in-domain)', '## cross:target (cross-domain)', '## Training diagnostics'])
       expect(tables).toContain(title);
+    // The run ends with the HTML report: one ROC plot per split (as SVG and PNG) and a row per method.
+    const html = await readFile(join(out, 'index.html'), 'utf8');
+    for (const m of METHODS) expect(html).toContain(`>${m}<`);
+    for (const split of summary.splits) {
+      const name = split.replace(/[^A-Za-z0-9_.-]/g, '_');
+      expect((await readFile(join(out, 'plots', `roc-${name}.png`))).subarray(1, 4).toString()).toBe('PNG');
+      expect(await readFile(join(out, 'plots', `roc-${name}.svg`), 'utf8')).toContain('<svg');
+    }
   });
 
   it('a rerun trains nothing and writes identical results', async () => {

@@ -5,6 +5,7 @@ import { barProgress, ConfigError, defaultProgress, lineProgress, type Progress 
 import { GridError } from './errors.js';
 import { GRID_FILES, summarizeDir } from './outputs.js';
 import type { CrossDomainSet, GridProtocol } from './protocol.js';
+import { writeGridReport } from './report/index.js';
 import { runGrid } from './run.js';
 import { GRID_METHODS } from './types.js';
 import { loadVariants } from './variants.js';
@@ -148,7 +149,10 @@ export function addGridCommand(
     .option('--variants <file>', 'ablation rows, YAML or JSON: [{name, method, set: {key: value}}]')
     .option('--cache <dir>', 'faceworld cache shared by grids (default: <out>/../cache)')
     .option('--force', 'retrain cells whose config changed instead of stopping')
-    .option('--summarize-only', 'only recompute summary.json, tables.md, summary.csv from <out>/results.json')
+    .option(
+      '--summarize-only',
+      'only recompute summary.json, tables.md, summary.csv and the HTML report from <out>/results.json',
+    )
     .addOption(
       new Option('--progress <kind>', 'progress inside a cell')
         .choices(['auto', 'bar', 'lines', 'none'])
@@ -171,8 +175,10 @@ Examples:
     .action(async (opts: GridCliOptions) => {
       try {
         if (opts.summarizeOnly) {
-          const { markdown } = await summarizeDir(opts.out);
+          const { markdown, results, summary } = await summarizeDir(opts.out);
+          const report = await writeGridReport(opts.out, results, summary);
           process.stdout.write(markdown);
+          process.stdout.write(`\nwrote ${report.html} and ${report.plots.length} plot files\n`);
           return;
         }
         const variants = opts.variants === undefined ? [] : await loadVariants(opts.variants);

@@ -16,6 +16,7 @@ export {
   writeGridFiles,
 } from './outputs.js';
 export { type CrossDomainSet, type GridProtocol, protocolConfig } from './protocol.js';
+export * from './report/index.js';
 export {
   type CellAction,
   type CellEvent,

@@ -94,8 +94,11 @@ export function validateResults(raw: unknown, file: string = GRID_FILES.results)
   return raw as GridResults;
 }
 
-/** Reads `dir/results.json` and rewrites summary.json, tables.md and summary.csv from it (no training). */
-export async function summarizeDir(dir: string): Promise<SummaryFiles> {
+/**
+ * Reads `dir/results.json` and rewrites summary.json, tables.md and summary.csv from it (no training); returns the
+ * results too, for the HTML report.
+ */
+export async function summarizeDir(dir: string): Promise<SummaryFiles & { results: GridResults }> {
   const file = join(dir, GRID_FILES.results);
   let text: string;
   try {
@@ -114,5 +117,5 @@ export async function summarizeDir(dir: string): Promise<SummaryFiles> {
   await writeFileAtomic(join(dir, GRID_FILES.summary), json(files.summary));
   await writeFileAtomic(join(dir, GRID_FILES.tables), files.markdown);
   await writeFileAtomic(join(dir, GRID_FILES.csv), files.csv);
-  return files;
+  return { ...files, results };
 }

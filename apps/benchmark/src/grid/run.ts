@@ -33,6 +33,7 @@ import { GridError } from './errors.js';
 import { type GridMethodSpec, resolveMethods } from './methods.js';
 import { writeGridFiles } from './outputs.js';
 import { type GridProtocol, protocolConfig, protocolName } from './protocol.js';
+import { writeGridReport } from './report/index.js';
 import { GRID_METHODS, type GridCell, type GridResults, type GridSummary } from './types.js';
 import type { Variant } from './variants.js';
 
@@ -335,6 +336,9 @@ export async function runGrid(options: RunGridOptions): Promise<RunGridResult> {
   }
   const results = gridResults(options, plan, done, backends);
   summary ??= (await writeGridFiles(out, results)).summary;
-  log(`grid: wrote ${join(out, 'results.json')}, summary.json, tables.md, summary.csv`);
+  const report = await writeGridReport(out, results, summary);
+  log(
+    `grid: wrote ${join(out, 'results.json')}, summary.json, tables.md, summary.csv, ${report.html} and ${report.plots.length} plot files`,
+  );
   return { results, summary, events };
 }
