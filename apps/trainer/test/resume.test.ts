@@ -83,24 +83,28 @@ describe('resume after SIGKILL', () => {
     expect(r2.stderr).toMatch(/resumed at step \d+/);
     await straight;
 
+    // The killed run is the CLI (workspace packages from dist/), the straight one runs in process (from src/): a
+    // package whose dist/ is older than its src/ makes them differ, so the messages name the file.
     expect(
       (await weightsOf(join(killedOut, 'checkpoint', 'model'))).equals(
         await weightsOf(join(straightOut, 'checkpoint', 'model')),
       ),
+      'checkpoint/model weights',
     ).toBe(true);
     expect(
       (await weightsOf(join(killedOut, 'best'))).equals(await weightsOf(join(straightOut, 'best'))),
+      'best/ weights',
     ).toBe(true);
     const [a, b] = [
       join(killedOut, 'checkpoint', 'optimizer.bin'),
       join(straightOut, 'checkpoint', 'optimizer.bin'),
     ];
-    expect((await readFile(a)).equals(await readFile(b))).toBe(true);
+    expect((await readFile(a)).equals(await readFile(b)), 'optimizer.bin').toBe(true);
     const [ea, eb] = [
       join(killedOut, 'checkpoint', 'ema-gradients.bin'),
       join(straightOut, 'checkpoint', 'ema-gradients.bin'),
     ];
-    expect((await readFile(ea)).equals(await readFile(eb))).toBe(true);
+    expect((await readFile(ea)).equals(await readFile(eb)), 'ema-gradients.bin').toBe(true);
     // The EMA cosine after the resume depends on the restored EMAs, so the log comparison below covers them too.
     const log = await stepLog(killedOut);
     const steps = log.filter((r) => r.type === 'step');

@@ -1,6 +1,8 @@
 import { initBackend } from '@cs-dfd/backend';
 import type { Batch, SubBatch } from '@cs-dfd/data';
 import { createDetector } from '@cs-dfd/detectors';
+import { cosine } from '@cs-dfd/gramian';
+import { EmaCosineTracker, type GradientMaps } from '@cs-dfd/gramian/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -119,4 +121,75 @@ describe('non-finite guard', () => {
       opt.dispose();
     });
   }
+});
+
+/** A tracker that also keeps host float64 copies of what it is fed, one flat vector per source per step. */
+class RecordingTracker extends EmaCosineTracker {
+  fed: Float64Array[][] = [];
+  keys: string[][] = [];
+  override update(grads: GradientMaps): number[] {
+    this.keys.push(Object.keys(grads[0]!));
+    this.fed.push(
+      grads.map((g) => Float64Array.from(Object.values(g).flatMap((t) => Array.from(t.dataSync())))),
+    );
+    return super.update(grads);
+  }
+}
+
+describe('emaCosine in the step record', () => {
+  for (const cgr of [true, false]) {
+    it(`equals the float64 EMA cosine of the handed-over gradients, whose minibatch cosine is the record's (CGR ${cgr ? 'on' : 'off'})`, () => {
+      const c = resolveConfig({
+        train: { batchSize: 2 },
+        cgr: { enabled: cgr },
+        detector: { backbone: { kind: 'small-cnn', channels: [4] }, inputSize: S, projectionDim: 4 },
+      });
+      const plan = planMethod(c);
+      const det = createDetector({ ...c.detector, seed: 5 } as Parameters<typeof createDetector>[0]);
+      const opt = makeOptimizer(c);
+      const beta = 0.75;
+      const tracker = new RecordingTracker(beta);
+      const records = [0, 1, 2].map((step) => {
+        const batch = fakeBatch(2);
+        return runStep(det, opt, plan, c, packBatch(batch, plan, c), step, 1e-2, { emaCosine: tracker })
+          .record;
+      });
+      const tensors = tf.memory().numTensors;
+      runStep(det, opt, plan, c, packBatch(fakeBatch(2), plan, c), 3, 1e-2, { emaCosine: tracker });
+      expect(tf.memory().numTensors).toBe(tensors); // the EMAs are replaced, not accumulated
+      // keyed by position in trainableVariables(), every variable once
+      expect(tracker.keys[0]).toEqual(det.trainableVariables().map((_, i) => String(i)));
+      let ema: Float64Array[] | null = null;
+      records.forEach((r, t) => {
+        const [g0, g1] = tracker.fed[t]!;
+        expect(r.cosine).toBeCloseTo(cosine(g0!, g1!), 5);
+        const prev: Float64Array[] | null = ema;
+        ema = tracker.fed[t]!.map((g, i) =>
+          prev === null ? g : g.map((v, p) => beta * prev[i]![p]! + (1 - beta) * v),
+        );
+        expect(r.emaCosine, `step ${t}`).toBeCloseTo(cosine(ema[0]!, ema[1]!), 5);
+      });
+      // the EMA is not the minibatch cosine once the gradients change
+      expect(records[2]!.emaCosine).not.toBeCloseTo(records[2]!.cosine!, 5);
+      tracker.dispose();
+      det.dispose();
+      opt.dispose();
+    });
+  }
+
+  it('one source (orig-only): no emaCosine, and no step without a tracker logs one', () => {
+    const c = resolveConfig({
+      train: { batchSize: 2 },
+      method: { name: 'orig-only' },
+      detector: { backbone: { kind: 'small-cnn', channels: [4] }, inputSize: S, projectionDim: 4 },
+    });
+    const plan = planMethod(c);
+    const det = createDetector({ ...c.detector, seed: 5 } as Parameters<typeof createDetector>[0]);
+    const opt = makeOptimizer(c);
+    const { record } = runStep(det, opt, plan, c, packBatch(fakeBatch(2), plan, c), 0, 1e-2);
+    expect(record.emaCosine).toBeUndefined();
+    expect(record.cosine).toBeUndefined();
+    det.dispose();
+    opt.dispose();
+  });
 });
