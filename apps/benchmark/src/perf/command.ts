@@ -10,6 +10,7 @@ import { applyOverrides, planMethod, readConfigFile, type TrainConfigInput } fro
 import { fmt } from '../table.js';
 import { machineLine } from './machine.js';
 import {
+  detectorInputSize,
   type MethodStepReport,
   methodConfig,
   methodStepSuite,
@@ -119,9 +120,8 @@ export function addPerfCommands(program: Command): void {
     )
     .option(
       '--size <n>',
-      "image side (the detector's input side: the loader resizes before SBI)",
+      "image side; default the detector's input side from --config/--set (the loader resizes before SBI)",
       positiveInt,
-      64,
     )
     .option('--samples <n>', 'timed SBI samples per configuration', positiveInt, 200)
     .option('--warmup <n>', 'untimed samples first', nonNegativeInt, 10)
@@ -138,7 +138,7 @@ export function addPerfCommands(program: Command): void {
     .option('--json <file>', 'write {"machine", "rates": [...], "keep_up": [...]} here')
     .action(
       async (opts: {
-        size: number;
+        size?: number;
         samples: number;
         warmup: number;
         workers: number;
@@ -171,7 +171,7 @@ export function addPerfCommands(program: Command): void {
         const machine = machineLine('none for SBI (plain JS)');
         out(machine);
         const rates = await synthesisSuite({
-          size: opts.size,
+          size: opts.size ?? detectorInputSize(methodConfig('joint', base)),
           samples: opts.samples,
           warmup: opts.warmup,
           workers: opts.workers,

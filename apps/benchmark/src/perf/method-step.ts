@@ -7,7 +7,7 @@
 import { loadavg } from 'node:os';
 import { type CandidateName, initBackend } from '@cs-dfd/backend';
 import type { Batch, SubBatch } from '@cs-dfd/data';
-import { createDetector, type Detector } from '@cs-dfd/detectors';
+import { createDetector, type Detector, resolveConfig as resolveDetectorConfig } from '@cs-dfd/detectors';
 import type { StepResult } from '@cs-dfd/multitask';
 import { Rng } from '@cs-dfd/rng';
 import type * as tf from '@tensorflow/tfjs-core';
@@ -440,7 +440,7 @@ export async function methodStepSuite(options: MethodStepOptions = {}): Promise<
   log(machine);
 
   const first = configs[0]!;
-  const size = inputSize(first);
+  const size = detectorInputSize(first);
   const batch = conflictingBatch(size, first.train.batchSize, first.seed);
   const prepared = new Map(methods.map((m) => [m, prepareMethod(m, base, batch)]));
   const samples = new Map<string, MethodSamples>(
@@ -482,12 +482,10 @@ export async function methodStepSuite(options: MethodStepOptions = {}): Promise<
   };
 }
 
-/** The detector's input side for a config (the trainer's `detector.inputSize`, default 64 for the small CNN). */
-function inputSize(config: TrainConfig): number {
-  const d = createDetector({ seed: config.seed, ...config.detector } as Parameters<typeof createDetector>[0]);
-  try {
-    return d.config.inputSize;
-  } finally {
-    d.dispose();
-  }
+/** The detector's input side for a config (the trainer's `detector.inputSize`; 64 for the default small CNN). */
+export function detectorInputSize(config: TrainConfig): number {
+  // Resolved like the trainer's checkConfig does: no weights are made, so no backend is needed.
+  return resolveDetectorConfig({ seed: config.seed, ...config.detector } as Parameters<
+    typeof resolveDetectorConfig
+  >[0]).inputSize;
 }
