@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { writeFileAtomic } from '@cs-dfd/plots';
 import { Command, InvalidArgumentError } from 'commander';
-import { METHODS } from './methods.js';
 import { addGridCommand } from './grid/command.js';
+import { METHODS } from './methods.js';
 import { addMultiMnistCommand } from './multimnist/command.js';
 import { aggregateSuite } from './perf/aggregate.js';
+import { addPerfCommands } from './perf/command.js';
 import { stepSuite } from './perf/step.js';
 import { fmt, markdownTable } from './table.js';
 import { toyProtocol } from './toy/index.js';
@@ -168,5 +169,6 @@ program
 
 addGridCommand(program);
 addMultiMnistCommand(program);
+addPerfCommands(program);
 
 await program.parseAsync();
