@@ -2,6 +2,8 @@ import {
   checkFiniteGradients,
   GramianError,
   type HostVector,
+  type JsonValue,
+  type MethodState,
   type Reduction,
   taskLabel,
   type VectorAggregator,
@@ -38,6 +40,23 @@ export interface GradDrop extends VectorAggregator {
   aggregateTensors(gradients: readonly tf.NamedTensorMap[]): tf.NamedTensorMap;
   /** Restarts the uniform stream. */
   reset(): void;
+  /**
+   * The uniform stream's position as plain JSON ({@link GradDropState}); present when the uniform source can export
+   * its state, as `seededUniforms` (the default) does.
+   */
+  exportState?(): GradDropState;
+  /**
+   * Continues from an {@link GradDrop.exportState} of an instance with the same options: the following calls draw
+   * the same uniforms, so return bit for bit what that instance's would have. Throws a `GramianError` with code
+   * `invalid-state` naming the field when the state is malformed; the instance is unchanged then.
+   */
+  importState?(state: MethodState): void;
+}
+
+/** GradDrop's state: only its uniform source's (the drops depend on nothing else besides the gradients). */
+export interface GradDropState extends MethodState {
+  /** The uniform source's `exportState()`: `{ rng: [four uint32] }` for `seededUniforms`. */
+  uniforms: MethodState;
 }
 
 /**
@@ -190,11 +209,48 @@ export function gradDrop(options: GradDropOptions = {}): GradDrop {
     return out;
   };
 
+  const exportState = uniforms.exportState?.bind(uniforms);
+  const importInto = uniforms.importState?.bind(uniforms);
   return {
     name: 'graddrop',
     kind: 'vector',
     aggregate,
     aggregateTensors,
     reset: () => uniforms.reset?.(),
+    // Only a source that can save and restore its position makes GradDrop resumable; a custom source without
+    // them leaves both members absent, so a trainer knows it cannot checkpoint this instance.
+    ...(exportState === undefined || importInto === undefined
+      ? {}
+      : {
+          exportState: (): GradDropState => ({ uniforms: exportState() }),
+          importState: (state: MethodState) => {
+            if (state === null || typeof state !== 'object' || Array.isArray(state)) {
+              throw invalidState('state', 'must be an object { uniforms }', state);
+            }
+            const { uniforms: inner, ...rest } = state as Record<string, JsonValue | undefined>;
+            const extra = Object.keys(rest)[0];
+            if (extra !== undefined) {
+              throw invalidState(extra, 'is not a field of the state { uniforms }', rest[extra]);
+            }
+            if (inner === null || typeof inner !== 'object' || Array.isArray(inner)) {
+              throw invalidState('uniforms', 'must be an object (the uniform source state)', inner);
+            }
+            try {
+              importInto(inner as MethodState);
+            } catch (e) {
+              if (e instanceof GramianError) {
+                throw new GramianError('invalid-state', `gradDrop.importState: uniforms: ${e.message}`);
+              }
+              throw e;
+            }
+          },
+        }),
   };
+}
+
+function invalidState(field: string, message: string, value: unknown): GramianError {
+  return new GramianError(
+    'invalid-state',
+    `gradDrop.importState: ${field} ${message}, got ${JSON.stringify(value) ?? String(value)}`,
+  );
 }

@@ -3,12 +3,14 @@ import {
   checkChoice,
   correctInRandomOrder,
   GramianError,
+  type JsonValue,
+  type MethodState,
   type Reduction,
   validateGram,
   type Weighting,
   type WeightingResult,
 } from '@cs-dfd/gramian';
-import { Rng } from '@cs-dfd/rng';
+import { Rng, type RngState } from '@cs-dfd/rng';
 
 /** Options of {@link pcgrad}. */
 export interface PCGradOptions {
@@ -31,6 +33,24 @@ export interface PCGradWeighting extends Weighting {
   solve(G: Float64Array, K: number): WeightingResult;
   /** Restarts the order stream from the seed. */
   reset(): void;
+  /** The order stream's position as plain JSON: see {@link PCGradState}. */
+  exportState(): PCGradState;
+  /**
+   * Continues from an {@link exportState} of an instance with the same options: the following calls return bit for
+   * bit what that instance's would have. Throws a `GramianError` with code `invalid-state` naming the field when the
+   * state is malformed; the instance is unchanged then.
+   */
+  importState(state: MethodState): void;
+}
+
+/**
+ * PCGrad's state: only the position of its projection-order stream (the weights depend on nothing else). With K = 2
+ * the order cannot change the result (each task has one other task), but the stream still advances, and with K ≥ 3
+ * a lost position changes the updates.
+ */
+export interface PCGradState extends MethodState {
+  /** The order stream's position (`@cs-dfd/rng` state: four uint32). */
+  rng: [number, number, number, number];
 }
 
 /**
@@ -79,5 +99,34 @@ export function pcgrad(options: PCGradOptions = {}): PCGradWeighting {
     reset: () => {
       rng = new Rng(seed);
     },
+    exportState: () => ({ rng: [...rng.state()] as [number, number, number, number] }),
+    importState: (state) => {
+      rng = new Rng(parseState(state));
+    },
   };
+}
+
+function invalid(field: string, message: string, value: unknown): GramianError {
+  return new GramianError(
+    'invalid-state',
+    `pcgrad.importState: ${field} ${message}, got ${JSON.stringify(value) ?? String(value)}`,
+  );
+}
+
+/** Validates an exported state before anything is changed. */
+function parseState(state: MethodState): RngState {
+  if (state === null || typeof state !== 'object' || Array.isArray(state)) {
+    throw invalid('state', 'must be an object { rng }', state);
+  }
+  const { rng, ...rest } = state as Record<string, JsonValue | undefined>;
+  const extra = Object.keys(rest);
+  if (extra.length > 0) throw invalid(extra[0]!, 'is not a field of the state { rng }', rest[extra[0]!]);
+  if (
+    !Array.isArray(rng) ||
+    rng.length !== 4 ||
+    !rng.every((v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32)
+  ) {
+    throw invalid('rng', 'must be four uint32 values', rng);
+  }
+  return [rng[0], rng[1], rng[2], rng[3]] as unknown as RngState;
 }
