@@ -4,6 +4,7 @@
  * kernels for the convolution and max-pool backprops).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { batchNormTrain } from './batch-norm-op.js';
 import type { Param, ParamScope } from './params.js';
 
 /** How a forward pass runs. */
@@ -92,7 +93,7 @@ export class DepthwiseConv2d {
 /**
  * BatchNorm over the channel (last) axis with trainable scale `gamma` and offset `beta` and non-trainable moving
  * statistics. Training mode normalises by the batch's biased variance (as TensorFlow and Keras do) and gradients
- * flow through the batch mean and variance.
+ * flow through the batch mean and variance (first order; see {@link batchNormTrain}).
  */
 export class BatchNorm {
   readonly gamma: Param;
@@ -113,22 +114,17 @@ export class BatchNorm {
 
   apply<T extends tf.Tensor>(x: T, ctx: ForwardContext): T {
     const { epsilon, momentum } = this.options;
-    let mean: tf.Tensor;
-    let variance: tf.Tensor;
     if (ctx.training) {
-      const axes = x.shape.map((_, i) => i).slice(0, -1);
-      const m = tf.moments(x, axes);
-      mean = m.mean;
-      variance = m.variance;
-      if (ctx.updateStats) this.update(mean, variance, momentum);
-    } else {
-      mean = this.movingMean.value;
-      variance = this.movingVariance.value;
+      // One op with a closed-form gradient (batch-norm-op.ts): far fewer full-size passes than autodiff of the
+      // composed form, which dominated the BatchNorm CNN's training step on wasm.
+      const onStats = ctx.updateStats
+        ? (mean: tf.Tensor, variance: tf.Tensor) => this.update(mean, variance, momentum)
+        : undefined;
+      return batchNormTrain(x, this.gamma.value, this.beta.value, epsilon, onStats);
     }
-    // y = x·scale + shift with per-channel scale = γ/√(σ²+ε), shift = β - μ·scale: two full-size ops instead of
-    // four, and the gradient still reaches μ and σ² through the per-channel factors.
-    const scale = tf.mul(this.gamma.value, tf.rsqrt(tf.add(variance, epsilon)));
-    const shift = tf.sub(this.beta.value, tf.mul(mean, scale));
+    // Inference: y = x·scale + shift with per-channel scale = γ/√(σ²+ε), shift = β - μ·scale (two full-size ops).
+    const scale = tf.mul(this.gamma.value, tf.rsqrt(tf.add(this.movingVariance.value, epsilon)));
+    const shift = tf.sub(this.beta.value, tf.mul(this.movingMean.value, scale));
     return tf.add(tf.mul(x, scale), shift) as T;
   }
 

@@ -100,7 +100,7 @@ describe('training on wasm', () => {
       const grads = async (backend: 'cpu' | 'wasm') => {
         await useBackend(backend);
         const det = new Detector({ ...f, projectionDim: 8, seed: 4 });
-        const { x, y } = fixedBatch(2, f.inputSize, 11);
+        const { x, y } = fixedBatch(4, f.inputSize, 11);
         const vars = det.trainableVariables();
         const out = tf.tidy(() => {
           const { grads: g } = tf.variableGrads(() => det.loss(x, y), vars);
@@ -115,6 +115,9 @@ describe('training on wasm', () => {
       cpu.forEach((g, i) => {
         const scale = Math.max(...g.map(Math.abs), 1e-6);
         const err = Math.max(...g.map((c, k) => Math.abs(c - wasm[i]![k]!)));
+        // Batch 4, not 2: over 2 values per channel (ResNet's 1×1 deep stages) BatchNorm's input gradient is
+        // O(ε), pure float32 rounding, and wasm and cpu differed by 5e-4 to 2e-3 of the largest gradient in every
+        // layer, with the composed (autodiff) BatchNorm and the fused one alike.
         expect(err / scale).toBeLessThan(1e-3);
       });
     },
