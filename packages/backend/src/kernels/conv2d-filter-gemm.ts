@@ -51,8 +51,9 @@ interface Geometry {
  * used as it is. For stride 1 the columns are taken from a zero-padded channel-planar copy of x in *padded grid*
  * coordinates (n = B·Hp·Wp, dy zero-filled at the Hp-OH, Wp-OW extra positions): row (kh, kw, c) of colᵀ is then
  * one contiguous run of that plane starting at kh·Wp + kw, a memcpy, instead of a gather. The zero rows cost
- * (Hp·Wp)/(OH·OW) more multiply-adds (1.06-1.27x on the §12 layers), far less than a gather. Strides > 1 gather
- * every s-th element of the same planes (n = B·OH·OW). The result is the filter's own [fh, fw, ci, co] layout.
+ * (Hp·Wp)/(OH·OW) more multiply-adds (1.06-1.27x on the §12 layers), far less than a gather. Strides > 1, and
+ * small maps where that factor exceeds 1.5, gather every s-th element of the same planes instead (n = B·OH·OW).
+ * The result is the filter's own [fh, fw, ci, co] layout.
  *
  * NCHW inputs go to {@link conv2DBackpropFilterComposed} (nothing here trains in NCHW).
  */
@@ -107,9 +108,19 @@ export function conv2DBackpropFilterGemm(backendName: string, options: FilterGem
   };
 }
 
-/** Columns of colᵀ per sample: the padded grid for stride 1, the output grid otherwise. */
+/**
+ * Whether to use the padded-grid layout (memcpy rows): stride 1, and the grid is at most 1.5x the output positions.
+ * On small maps the grid's extra zero columns dominate (a 4×4 map with a 3×3 filter has 36 grid positions for 16
+ * outputs, and the GEMM grows with them: 0.74x the speed of the previous conv-based kernel on 8×4×4×256 -> 256);
+ * there the gather (n = B·OH·OW) is cheaper.
+ */
+function paddedGrid(g: Geometry): boolean {
+  return g.sh === 1 && g.sw === 1 && g.Hp * g.Wp <= 1.5 * g.OH * g.OW;
+}
+
+/** Columns of colᵀ per sample: the padded grid, or the output grid. */
 function columnsPerSample(g: Geometry): number {
-  return g.sh === 1 && g.sw === 1 ? g.Hp * g.Wp : g.OH * g.OW;
+  return paddedGrid(g) ? g.Hp * g.Wp : g.OH * g.OW;
 }
 
 /** Scratch for the padded planes, kept between calls (one per realm: each worker has its own module). */
@@ -157,7 +168,7 @@ function chunkGradient(
 ): TensorInfo {
   const nb = b1 - b0;
   const K = g.fh * g.fw * g.C;
-  const unit = g.sh === 1 && g.sw === 1;
+  const unit = paddedGrid(g);
   const n = nb * columnsPerSample(g);
   const tail = unit ? (g.fh - 1) * g.Wp + g.fw - 1 : 0;
   const { xp, plane } = paddedPlanes(heap.typedArrayFromHeap(x), g, b0, b1, tail);
