@@ -139,6 +139,32 @@ const TrainSchema = z
   })
   .strict();
 
+/**
+ * β of the per-source gradient EMAs behind the log's `emaCosine` (DESIGN §3.2): an average over about ten steps,
+ * long enough to cancel most minibatch noise, short enough to follow the conflict as training moves on.
+ */
+export const EMA_COSINE_BETA = 0.9;
+
+/** Default `diagnostics.largeBatchSize`: DESIGN §3.2's "e.g. 256 samples per source". */
+export const LARGE_BATCH_SIZE = 256;
+
+const DiagnosticsSchema = z
+  .object({
+    /** β of the per-source gradient EMAs behind `emaCosine` (two-source methods); m ← β m + (1 − β) g. */
+    emaBeta: z.number().min(0).lt(1).default(EMA_COSINE_BETA),
+    /**
+     * Large-batch gradient cosine with split-half reliability every this many steps (and at the last step).
+     * Omitted: every `train.evalEvery` steps, after the validation. 0: off.
+     */
+    largeBatchEvery: z.int().min(0).optional(),
+    /**
+     * Reals per source in the large batch, in `train.batchSize` units: ceil(size / batchSize) rounded up to an even
+     * number of training-sized chunks; each source also gets its fakes at its `sources` ratio.
+     */
+    largeBatchSize: z.int().min(1).max(65536).default(LARGE_BATCH_SIZE),
+  })
+  .strict();
+
 const EvalSchema = z
   .object({
     batchSize: positiveInt().default(64),
@@ -165,6 +191,7 @@ export const ConfigSchema = z
     schedule: ScheduleSchema.default(ScheduleSchema.parse({})),
     train: TrainSchema.default(TrainSchema.parse({})),
     eval: EvalSchema.default(EvalSchema.parse({})),
+    diagnostics: DiagnosticsSchema.default(DiagnosticsSchema.parse({})),
   })
   .strict();
 
@@ -321,6 +348,7 @@ export function configKeys(): [string, unknown][] {
     } else out.push([prefix, v]);
   };
   walk(ConfigSchema.parse({}), '', false);
+  out.push(['diagnostics.largeBatchEvery', '(train.evalEvery; 0 = off)']);
   out.push([
     'data.deepfakebench',
     '{ root, files, crossDomain: [{ name, files, root? }], compression, labelMap }',

@@ -6,6 +6,7 @@
 export {
   CHECKPOINT_VERSION,
   CheckpointError,
+  type CheckpointExtras,
   type LoadedCheckpoint,
   loadCheckpoint,
   saveCheckpoint,
@@ -16,7 +17,9 @@ export {
   applyOverrides,
   ConfigError,
   ConfigSchema,
+  EMA_COSINE_BETA,
   hashOf,
+  LARGE_BATCH_SIZE,
   loadConfig,
   readConfigFile,
   resolveConfig,
@@ -26,6 +29,20 @@ export {
   type TrainConfigInput,
 } from './config.js';
 export { type Datasets, type EvalSplit, faceworldFolder, loadDatasets } from './dataset.js';
+export {
+  correctedCosine,
+  type DiagnosticsRecord,
+  diagnosticsLoader,
+  diagnosticsSeed,
+  LargeBatchAccumulator,
+  type LargeBatchPlan,
+  type LargeBatchResult,
+  largeBatchDiagnostics,
+  largeBatchDue,
+  largeBatchPlan,
+  largeBatchSteps,
+  spearmanBrown,
+} from './diagnostics.js';
 export {
   type DecodedSplit,
   decodeSplit,
@@ -46,7 +63,7 @@ export {
 export { type MethodPlan, methodLabel, methodNames, planMethod } from './method.js';
 export { makeOptimizer } from './optimizer.js';
 export { barProgress, defaultProgress, lineProgress, type Progress, silentProgress } from './progress.js';
-export { type Report, type RocSeries, reportMarkdown, writeReport } from './report.js';
+export { diagnosticsOf, type Report, type RocSeries, reportMarkdown, writeReport } from './report.js';
 export { imageFiles, modelFolder, type ScoredImage, scoreFiles, scorePaths } from './score.js';
 export {
   fakesPerSource,
@@ -54,6 +71,7 @@ export {
   packBatch,
   runStep,
   type StepData,
+  type StepOptions,
   type StepRecord,
   setLearningRate,
 } from './step.js';

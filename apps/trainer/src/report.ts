@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { rocCurve } from '@cs-dfd/metrics';
 import { type TopLevelSpec, writeFileAtomic, writePlot } from '@cs-dfd/plots';
+import type { DiagnosticsRecord } from './diagnostics.js';
 import type { SplitMetrics } from './evaluation.js';
 import type { GradCamImage } from './gradcam.js';
 
@@ -37,6 +38,21 @@ export interface Report {
   };
   /** Grad-CAM overlays of a few test images per test split (in-domain and cross-domain, real and fake). */
   gradcam: GradCamImage[];
+  /** The large-batch diagnostics passes (log.jsonl's `diagnostics` lines without `type`), in step order. */
+  diagnostics: Omit<DiagnosticsRecord, 'type'>[];
+  /** Seconds spent in the diagnostics passes (from their log lines; not part of `seconds`). */
+  diagnosticsSeconds: number;
+}
+
+/** The report's `diagnostics` and `diagnosticsSeconds` from the log's `diagnostics` lines. */
+export function diagnosticsOf(
+  log: Record<string, unknown>[],
+): Pick<Report, 'diagnostics' | 'diagnosticsSeconds'> {
+  const lines = log.filter((r) => r.type === 'diagnostics') as unknown as DiagnosticsRecord[];
+  return {
+    diagnostics: lines.map(({ type: _type, ...rest }) => rest),
+    diagnosticsSeconds: lines.reduce((t, r) => t + r.ms, 0) / 1000,
+  };
 }
 
 /** Labels and scores of one split, for its ROC curve. */
@@ -85,38 +101,85 @@ function lossSpec(log: Record<string, unknown>[]): TopLevelSpec {
   } as TopLevelSpec;
 }
 
+/** Centred moving mean over `2·half + 1` entries (fewer at the ends). */
+function movingMean(xs: number[], half: number): number[] {
+  return xs.map((_, i) => {
+    const lo = Math.max(0, i - half);
+    const hi = Math.min(xs.length, i + half + 1);
+    let s = 0;
+    for (let k = lo; k < hi; k++) s += xs[k]!;
+    return s / (hi - lo);
+  });
+}
+
+const SERIES = {
+  minibatch: 'minibatch (points)',
+  mean: 'minibatch, 25-step mean',
+  ema: 'EMA-gradient cosine',
+  large: 'large batch',
+  corrected: 'large batch, noise-corrected',
+} as const;
+
 function cosineSpec(log: Record<string, unknown>[]): TopLevelSpec {
-  const values = thin(
-    log.filter((r) => r.type === 'step' && typeof r.cosine === 'number'),
-    600,
-  ).map((r) => ({ step: r.step as number, cosine: r.cosine as number }));
+  const steps = log.filter((r) => r.type === 'step' && typeof r.cosine === 'number');
+  const mean = movingMean(
+    steps.map((r) => r.cosine as number),
+    12,
+  );
+  const values = [
+    ...thin(steps, 600).map((r) => ({ step: r.step, value: r.cosine, series: SERIES.minibatch })),
+    ...thin(
+      steps.map((r, i) => ({ step: r.step, value: mean[i], series: SERIES.mean })),
+      600,
+    ),
+    ...thin(
+      steps.filter((r) => typeof r.emaCosine === 'number'),
+      600,
+    ).map((r) => ({ step: r.step, value: r.emaCosine, series: SERIES.ema })),
+    ...log
+      .filter((r) => r.type === 'diagnostics' && typeof r.cosine === 'number')
+      .flatMap((r) => [
+        { step: r.step, value: r.cosine, series: SERIES.large },
+        ...(typeof r.corrected === 'number'
+          ? [{ step: r.step, value: r.corrected, series: SERIES.corrected }]
+          : []),
+      ]),
+  ];
+  const x = { field: 'step', type: 'quantitative' };
+  const y = { field: 'value', type: 'quantitative', title: 'cosine', scale: { domain: [-1, 1] } };
+  const color = {
+    field: 'series',
+    type: 'nominal',
+    title: null,
+    scale: {
+      domain: Object.values(SERIES),
+      range: ['#bbbbbb', 'firebrick', 'steelblue', 'black', 'darkorange'],
+    },
+  };
+  const only = (...names: string[]) => ({
+    filter: { field: 'series', oneOf: names },
+  });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: 'cos(g_original, g_synthesized) per step (points) and its 25-step moving mean',
+    title: 'cos(g_original, g_synthesized): minibatch, EMA of the gradients, large batch (DESIGN §3.2)',
     width: 520,
     height: 260,
     data: { values },
-    transform: [
-      {
-        window: [{ op: 'mean', field: 'cosine', as: 'smooth' }],
-        frame: [-12, 12],
-        sort: [{ field: 'step' }],
-      },
-    ],
     layer: [
       {
+        transform: [only(SERIES.minibatch)],
         mark: { type: 'point', size: 8, opacity: 0.4 },
-        encoding: {
-          x: { field: 'step', type: 'quantitative' },
-          y: { field: 'cosine', type: 'quantitative', scale: { domain: [-1, 1] } },
-        },
+        encoding: { x, y, color },
       },
       {
-        mark: { type: 'line', color: 'firebrick' },
-        encoding: {
-          x: { field: 'step', type: 'quantitative' },
-          y: { field: 'smooth', type: 'quantitative' },
-        },
+        transform: [only(SERIES.mean, SERIES.ema)],
+        mark: { type: 'line' },
+        encoding: { x, y, color },
+      },
+      {
+        transform: [only(SERIES.large, SERIES.corrected)],
+        mark: { type: 'point', size: 60, filled: true },
+        encoding: { x, y, color, shape: { field: 'series', type: 'nominal', legend: null } },
       },
       { mark: { type: 'rule', strokeDash: [4, 4] }, encoding: { y: { datum: 0 } } },
     ],
@@ -158,6 +221,48 @@ function rocSpec(rocs: RocSeries[], metrics: Record<string, SplitMetrics>): TopL
   } as TopLevelSpec;
 }
 
+/** The report.md section of the large-batch diagnostics (nothing when there were none). */
+function diagnosticsMarkdown(report: Report): string[] {
+  if (report.diagnostics.length === 0) return [];
+  const sources = Object.keys(report.diagnostics[0]!.splitHalf);
+  const two = sources.length === 2;
+  const head = [
+    'step',
+    ...(two ? ['large-batch cos', 'corrected'] : []),
+    ...sources.map((s) => `split-half ${s}`),
+    ...sources.map((s) => `reliability ${s}`),
+    'samples / source',
+    'seconds',
+  ];
+  const f = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : x.toFixed(3));
+  const rows = report.diagnostics.map((d) =>
+    d.reason !== undefined
+      ? `| ${d.step} | not finite: ${d.reason.replace(/\|/g, '/')} |`
+      : `| ${[
+          d.step,
+          ...(two ? [f(d.cosine), f(d.corrected)] : []),
+          ...sources.map((s) => f(d.splitHalf[s])),
+          ...sources.map((s) => f(d.reliability[s])),
+          sources.map((s) => d.samples[s]).join(' / '),
+          (d.ms / 1000).toFixed(1),
+        ].join(' | ')} |`,
+  );
+  return [
+    '## Gradient conflict on large batches',
+    '',
+    `Every pass: ${report.diagnostics[0]!.chunks} training-sized chunks per source (own seeded stream, BatchNorm in`,
+    'training mode per chunk, moving statistics untouched). Split-half: cosine of the gradients of the two halves of',
+    'the chunks (a reliability of the gradient direction); reliability: Spearman–Brown 2r/(1+r) for the whole large',
+    'batch; corrected: cos / sqrt(rel_original · rel_synthesized) clipped to [-1, 1] (n/a when a reliability is 0).',
+    `Diagnostics took ${report.diagnosticsSeconds.toFixed(1)} s (training ${report.seconds.toFixed(1)} s).`,
+    '',
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows,
+    '',
+  ];
+}
+
 /** Markdown of the report. */
 export function reportMarkdown(report: Report, plots: string[]): string {
   const rows = Object.entries(report.metrics).map(
@@ -181,6 +286,7 @@ export function reportMarkdown(report: Report, plots: string[]): string {
     '',
     ...plots.map((p) => `![${p}](${p})`),
     '',
+    ...diagnosticsMarkdown(report),
     ...(report.gradcam.length > 0
       ? [
           '## Grad-CAM',

@@ -5,7 +5,7 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BackendChoice, initBackend } from '@cs-dfd/backend';
-import { BatchLoader, poolSynthesizer, sbiSynthesizer } from '@cs-dfd/data';
+import { BatchLoader, type BatchLoaderOptions, poolSynthesizer, sbiSynthesizer } from '@cs-dfd/data';
 import {
   createDetector,
   type Detector,
@@ -22,6 +22,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { CHECKPOINT_VERSION, loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.js';
 import { ConfigError, hashOf, type TrainConfig } from './config.js';
 import { loadDatasets } from './dataset.js';
+import { diagnosticsLoader, largeBatchDiagnostics, largeBatchDue, largeBatchPlan } from './diagnostics.js';
 import {
   type DecodedSplit,
   decodeSplit,
@@ -35,14 +36,11 @@ import { writeGradCams } from './gradcam.js';
 import { methodLabel, planMethod } from './method.js';
 import { makeOptimizer } from './optimizer.js';
 import { type Progress, silentProgress } from './progress.js';
-import { type Report, type RocSeries, writeReport } from './report.js';
+import { diagnosticsOf, type Report, type RocSeries, writeReport } from './report.js';
 import { learningRate, packBatch, runStep, type StepData, type StepRecord, setLearningRate } from './step.js';
 
-/**
- * β of the per-source gradient EMAs behind the log's `emaCosine` (DESIGN §3.2): an average over about ten steps,
- * long enough to cancel most minibatch noise, short enough to follow the conflict as training moves on.
- */
-export const EMA_COSINE_BETA = 0.9;
+/** The default of `diagnostics.emaBeta` (kept here too for existing importers). */
+export { EMA_COSINE_BETA } from './config.js';
 
 /** Test and instrumentation hooks of {@link train}. */
 export interface TrainHooks {
@@ -71,10 +69,16 @@ export interface TrainResult {
   out: string;
 }
 
-/** The config hash a checkpoint must match: everything but the step budget, which a resume may extend. */
+/**
+ * The config hash a checkpoint must match: everything but the step budget, which a resume may extend, and the
+ * `diagnostics` section, which only observes (it changes no weight, batch or RNG draw; a different `emaBeta` is
+ * refused by the checkpoint's EMA check instead). Leaving the section out also keeps checkpoints written before it
+ * existed resumable.
+ */
 export function resumeHash(config: TrainConfig): string {
   const { epochs: _epochs, ...train } = config.train;
-  return hashOf({ ...config, train: { ...train, steps: 0 } });
+  const { diagnostics: _diagnostics, ...rest } = config;
+  return hashOf({ ...rest, train: { ...train, steps: 0 } });
 }
 
 /** Validates the parts of the config whose owners validate them (detector, method), before any slow work. */
@@ -158,7 +162,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let state: TrainerState;
   const optimizer = makeOptimizer(config);
   // Two sources only: that is the pair whose cosine is logged, and K = 1 has no conflict to estimate.
-  const emaCosine = plan.sources.length === 2 ? new EmaCosineTracker(EMA_COSINE_BETA) : undefined;
+  const emaCosine = plan.sources.length === 2 ? new EmaCosineTracker(config.diagnostics.emaBeta) : undefined;
   const logFile = join(out, 'log.jsonl');
   if (options.resume) {
     const ck = await loadCheckpoint(out);
@@ -199,19 +203,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const usesSbi = plan.sources.includes('synthesized');
   const pool =
     usesSbi && config.data.sbiWorkers > 0 ? new SynthesisPool({ size: config.data.sbiWorkers }) : null;
-  const loader = new BatchLoader(
-    {
-      records: data.train,
-      batchSize: config.train.batchSize,
-      imageSize: size,
-      seed: config.seed,
-      sources: plan.sources,
-      ...(usesSbi ? { synthesize: pool === null ? sbiSynthesizer() : poolSynthesizer(pool) } : {}),
-      ...(config.data.augment ? {} : { augment: false as const }),
-      onBadSample: config.data.onBadSample,
-    },
-    state.loaderStep,
-  );
+  const loaderOptions: BatchLoaderOptions = {
+    records: data.train,
+    batchSize: config.train.batchSize,
+    imageSize: size,
+    seed: config.seed,
+    sources: plan.sources,
+    ...(usesSbi ? { synthesize: pool === null ? sbiSynthesizer() : poolSynthesizer(pool) } : {}),
+    ...(config.data.augment ? {} : { augment: false as const }),
+    onBadSample: config.data.onBadSample,
+  };
+  const loader = new BatchLoader(loaderOptions, state.loaderStep);
+  const largeBatch = largeBatchPlan(config);
+  const diagLoader = largeBatch.every > 0 ? diagnosticsLoader(loaderOptions) : null;
   const valRecords = data.eval.find((s) => s.role === 'val')!.records;
   const val = await decodeSplit('val', valRecords, size);
 
@@ -290,6 +294,21 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           best: better,
         });
       }
+      if (diagLoader !== null && largeBatchDue(largeBatch, done, total)) {
+        const d = await largeBatchDiagnostics(detector, plan, config, diagLoader, largeBatch, done);
+        const corrected =
+          d.corrected === undefined || d.corrected === null ? '' : ` (corrected ${d.corrected.toFixed(2)})`;
+        progress.log(
+          d.reason === undefined
+            ? `step ${done}: large-batch${d.cosine === undefined ? '' : ` cos ${d.cosine.toFixed(3)}${corrected}`}, split-half ${Object.values(
+                d.splitHalf,
+              )
+                .map((r) => r.toFixed(2))
+                .join('/')} (${(d.ms / 1000).toFixed(1)} s)`
+            : `step ${done}: large-batch diagnostics not finite (${d.reason})`,
+        );
+        await logLine(d);
+      }
       if (done % config.train.checkpointEvery === 0 || done === total) {
         state.step = done;
         state.loaderStep = loader.step;
@@ -366,6 +385,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       tensorsAfterLastStep: memory.tensorsAfterStep.at(-1) ?? null,
     },
     gradcam,
+    ...diagnosticsOf(log),
   };
   await writeReport(out, report, log, rocs);
   if (selected !== detector) selected.dispose();

@@ -1,0 +1,306 @@
+/**
+ * Large-batch gradient-conflict diagnostics (DESIGN §3.2): the cosine of the two sources' gradients on a large
+ * batch, with each source's split-half self-cosine as its reliability and the cross cosine corrected for that
+ * noise. A minibatch cosine's sign is mostly sampling noise; this is the periodic low-noise estimate beside the
+ * per-step EMA cosine.
+ *
+ * The large batch is drawn like training batches (the same loader, packing and augmentation) but from a loader with
+ * its own seed, and its chunks are loader steps that depend only on the training step at which the pass runs: the
+ * training batches, the RNG, the weights, BatchNorm's moving statistics and hence checkpoint-resume identity are
+ * untouched by it.
+ *
+ * BatchNorm: each chunk is one training-sized batch forwarded in training mode (batch statistics of that chunk, as
+ * the steps do) without updating the moving statistics. The quantity being de-noised is the minibatch gradient the
+ * optimizer follows, which is computed with batch statistics; inference-mode statistics would give the gradient of a
+ * different function (and the moving averages lag the weights). So the large-batch gradient is the mean of chunk
+ * gradients, i.e. an estimate of the expected training-step gradient, not the gradient of one 256-sample forward.
+ */
+import { type Batch, BatchLoader, type BatchLoaderOptions, type FakeSource } from '@cs-dfd/data';
+import type { Detector } from '@cs-dfd/detectors';
+import { GramianError } from '@cs-dfd/gramian';
+import { disposeMaps, gramOfTensors } from '@cs-dfd/gramian/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { TrainConfig } from './config.js';
+import type { MethodPlan } from './method.js';
+import { packBatch, type StepData } from './step.js';
+
+/** One `{"type":"diagnostics"}` line of log.jsonl (see the README's table). */
+export interface DiagnosticsRecord {
+  type: 'diagnostics';
+  /** Completed training steps when the pass ran (the weights after step `step - 1`). */
+  step: number;
+  /** Chunks (training-sized batches) in the large batch: an even number, half of them in each split half. */
+  chunks: number;
+  /** Samples per source: its reals and its fakes, summed over the chunks. */
+  samples: Record<string, number>;
+  /** ||g_large|| per source (mean over the chunks of the mean-BCE gradient). */
+  gradNorms: Record<string, number>;
+  /** Split-half self-cosine cos(g_half1, g_half2) per source. */
+  splitHalf: Record<string, number>;
+  /** Spearman–Brown reliability of the whole large batch, 2r / (1 + r) for split-half r > 0, else 0. */
+  reliability: Record<string, number>;
+  /** cos(g_original_large, g_synthesized_large) (two sources only). */
+  cosine?: number;
+  /**
+   * `cosine / sqrt(reliability_original · reliability_synthesized)` clipped to [-1, 1]; null when a reliability is 0
+   * (no detectable signal to correct towards). Two sources only.
+   */
+  corrected?: number | null;
+  /** Why no numbers: a non-finite gradient (the pass is then only logged). */
+  reason?: string;
+  /** Wall time of the pass (loading included). */
+  ms: number;
+}
+
+/** Spearman–Brown step-up of a split-half correlation r to the whole (twice as long) batch: 2r / (1 + r), 0 for r ≤ 0. */
+export function spearmanBrown(r: number): number {
+  if (!(r > 0)) return 0;
+  return Math.min(1, (2 * r) / (1 + r));
+}
+
+/**
+ * The cross cosine corrected for attenuation by noise (Spearman's correction): with g = s + n and noise independent
+ * across sources, cos(g_a, g_b) ≈ cos(s_a, s_b) · sqrt(ρ_a ρ_b), ρ = ||s||² / E||g||² the batch's reliability. So
+ * cross / sqrt(ρ_a ρ_b), clipped to [-1, 1]; null when either reliability is not positive. The two sources share
+ * their reals, whose noise is common to both gradients, so the correction is approximate (it treats shared noise as
+ * signal in the cross term).
+ */
+export function correctedCosine(cross: number, relA: number, relB: number): number | null {
+  if (!(relA > 0 && relB > 0) || !Number.isFinite(cross)) return null;
+  return Math.max(-1, Math.min(1, cross / Math.sqrt(relA * relB)));
+}
+
+/** cos from a Gram matrix entry and two diagonal entries, 0 when a norm is 0 (as `@cs-dfd/gramian`). */
+function cosFrom(ab: number, aa: number, bb: number): number {
+  const den = Math.sqrt(aa) * Math.sqrt(bb);
+  return den > 0 ? Math.max(-1, Math.min(1, ab / den)) : 0;
+}
+
+/** The numbers of a finished accumulation (host float64). */
+export interface LargeBatchResult {
+  gradNorms: number[];
+  splitHalf: number[];
+  reliability: number[];
+  /** Two sources only. */
+  cosine?: number;
+  corrected?: number | null;
+}
+
+/**
+ * Sums per-source gradients of the current weights over chunks, in two split halves. The sums are float32
+ * tensors (2 · sources copies of the parameters); nothing but the final Gram matrix is downloaded.
+ */
+export class LargeBatchAccumulator {
+  /** sums[source][half]: parameter position -> running sum. */
+  private readonly sums: (tf.NamedTensorMap | null)[][];
+  private readonly counts = [0, 0];
+  private disposed = false;
+
+  constructor(
+    private readonly detector: Detector,
+    readonly sources: readonly string[],
+  ) {
+    this.sums = sources.map(() => [null, null]);
+  }
+
+  /** Chunks folded into each half so far. */
+  get chunkCounts(): readonly [number, number] {
+    return [this.counts[0]!, this.counts[1]!];
+  }
+
+  /**
+   * Folds one packed chunk into `half`: per source, the gradient of the mean BCE on that source's rows (its reals
+   * and fakes, as the step's sub-batch) in training mode without touching BatchNorm's moving statistics.
+   */
+  add(data: StepData, half: 0 | 1): void {
+    if (this.disposed) throw new Error('LargeBatchAccumulator: used after dispose()');
+    const S = data.size;
+    const vars = this.detector.trainableVariables();
+    tf.tidy(() => {
+      const x = tf.tensor4d(data.images, [data.labels.length, S, S, 3]);
+      const y = tf.tensor1d(data.labels);
+      this.sources.forEach((_, k) => {
+        const idx = tf.tensor1d(data.rows[k]!, 'int32');
+        const xs = tf.gather(x, idx) as tf.Tensor4D;
+        const ys = tf.gather(y, idx) as tf.Tensor1D;
+        const { value, grads } = tf.variableGrads(
+          () => this.detector.loss(xs, ys, true, { updateStats: false }),
+          vars,
+        );
+        value.dispose();
+        const byPosition: tf.NamedTensorMap = {};
+        vars.forEach((v, i) => {
+          byPosition[String(i)] = grads[v.name]!;
+        });
+        const prev = this.sums[k]![half]!;
+        const next: tf.NamedTensorMap = {};
+        for (const [key, g] of Object.entries(byPosition)) {
+          next[key] = tf.keep(prev === null ? tf.clone(g) : tf.add(prev[key]!, g));
+        }
+        if (prev !== null) disposeMaps(prev);
+        this.sums[k]![half] = next;
+      });
+    });
+    this.counts[half] = this.counts[half]! + 1;
+  }
+
+  /** The large-batch gradient of each source: the mean of all chunk gradients (new tensors, caller owns them). */
+  meanGradients(): tf.NamedTensorMap[] {
+    const n = this.counts[0]! + this.counts[1]!;
+    if (n === 0) throw new Error('LargeBatchAccumulator: no chunks added');
+    return this.sums.map((halves) => {
+      const out: tf.NamedTensorMap = {};
+      const keys = Object.keys((halves[0] ?? halves[1])!);
+      for (const key of keys) {
+        out[key] = tf.tidy(() => {
+          const parts = halves.filter((h) => h !== null).map((h) => h![key]!);
+          const sum = parts.length === 1 ? parts[0]! : tf.add(parts[0]!, parts[1]!);
+          return tf.div(sum, n);
+        });
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Norms, split-half self-cosines, reliabilities and (two sources) the cross and corrected cosines, all from one
+   * Gram matrix of the 2·K half sums, downloaded once and combined in float64. Both halves must have chunks.
+   * A non-finite gradient throws `GramianError` code `non-finite`.
+   */
+  result(): LargeBatchResult {
+    if (this.counts[0] === 0 || this.counts[1] === 0) {
+      throw new Error(`LargeBatchAccumulator: both halves need chunks, got ${this.counts.join(' and ')}`);
+    }
+    const maps = this.sums.flatMap((h) => [h[0]!, h[1]!]);
+    const n = maps.length;
+    const G = gramOfTensors(maps);
+    const at = (i: number, j: number) => G[i * n + j]!;
+    // The whole-batch sum of source k is a_k + b_k (a, b its half sums at 2k, 2k + 1).
+    const whole = (k: number, l: number) =>
+      at(2 * k, 2 * l) + at(2 * k, 2 * l + 1) + at(2 * k + 1, 2 * l) + at(2 * k + 1, 2 * l + 1);
+    const chunks = this.counts[0]! + this.counts[1]!;
+    const K = this.sources.length;
+    const gradNorms: number[] = [];
+    const splitHalf: number[] = [];
+    const reliability: number[] = [];
+    for (let k = 0; k < K; k++) {
+      gradNorms.push(Math.sqrt(Math.max(0, whole(k, k))) / chunks);
+      const r = cosFrom(at(2 * k, 2 * k + 1), at(2 * k, 2 * k), at(2 * k + 1, 2 * k + 1));
+      splitHalf.push(r);
+      reliability.push(spearmanBrown(r));
+    }
+    const out: LargeBatchResult = { gradNorms, splitHalf, reliability };
+    if (K === 2) {
+      out.cosine = cosFrom(whole(0, 1), whole(0, 0), whole(1, 1));
+      out.corrected = correctedCosine(out.cosine, reliability[0]!, reliability[1]!);
+    }
+    return out;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const halves of this.sums) for (const h of halves) if (h !== null) disposeMaps(h);
+  }
+}
+
+/** Large-batch settings after the defaults: how often, and how many chunks. */
+export interface LargeBatchPlan {
+  /** Every this many steps (and at the last step); 0 = off. */
+  every: number;
+  /** Chunks per pass (even, ≥ 2), each a training-sized loader batch. */
+  chunks: number;
+}
+
+/**
+ * `diagnostics.largeBatchEvery` (omitted = `train.evalEvery`) and the chunk count for `diagnostics.largeBatchSize`:
+ * ceil(size / batchSize) rounded up to an even number, so the split halves are equal.
+ */
+export function largeBatchPlan(config: TrainConfig): LargeBatchPlan {
+  const every = config.diagnostics.largeBatchEvery ?? config.train.evalEvery;
+  const chunks = 2 * Math.ceil(config.diagnostics.largeBatchSize / (2 * config.train.batchSize));
+  return { every, chunks };
+}
+
+/** True when a pass runs after `done` of `total` steps. */
+export function largeBatchDue(plan: LargeBatchPlan, done: number, total: number): boolean {
+  return plan.every > 0 && (done % plan.every === 0 || done === total);
+}
+
+/**
+ * The diagnostics loader's seed: a fixed scramble of the run's seed, so the large batches are a reproducible stream
+ * of their own, not the training batches.
+ */
+export function diagnosticsSeed(seed: number): number {
+  return (seed ^ 0x6a09e667) >>> 0;
+}
+
+/** The loader steps of the pass after `done` training steps: `chunks` steps of their own from done · chunks. */
+export function largeBatchSteps(plan: LargeBatchPlan, done: number): number[] {
+  return Array.from({ length: plan.chunks }, (_, c) => done * plan.chunks + c);
+}
+
+/** A loader for the diagnostics: the training loader's options with {@link diagnosticsSeed} and no prefetch. */
+export function diagnosticsLoader(options: BatchLoaderOptions): BatchLoader {
+  return new BatchLoader({ ...options, seed: diagnosticsSeed(options.seed), prefetch: 0 });
+}
+
+/**
+ * One diagnostics pass after `done` steps: loads the chunks (the next one decoding while the current one is
+ * differentiated), accumulates, and returns the log record. The first half of the chunks is split half 1.
+ */
+export async function largeBatchDiagnostics(
+  detector: Detector,
+  plan: MethodPlan,
+  config: TrainConfig,
+  loader: BatchLoader,
+  schedule: LargeBatchPlan,
+  done: number,
+): Promise<DiagnosticsRecord> {
+  const started = performance.now();
+  const steps = largeBatchSteps(schedule, done);
+  const acc = new LargeBatchAccumulator(detector, plan.sources);
+  const samples: Record<string, number> = Object.fromEntries(plan.sources.map((s) => [s, 0]));
+  let next: Promise<Batch> | undefined;
+  try {
+    next = loader.build(steps[0]!);
+    for (let c = 0; c < steps.length; c++) {
+      const batch = await next;
+      if (c + 1 < steps.length) next = loader.build(steps[c + 1]!);
+      const data = packBatch(batch, plan, config);
+      plan.sources.forEach((s, k) => {
+        samples[s] = samples[s]! + data.rows[k]!.length;
+      });
+      acc.add(data, c < steps.length / 2 ? 0 : 1);
+    }
+    const record: DiagnosticsRecord = {
+      type: 'diagnostics',
+      step: done,
+      chunks: steps.length,
+      samples,
+      gradNorms: {},
+      splitHalf: {},
+      reliability: {},
+      ms: 0,
+    };
+    try {
+      const r = acc.result();
+      plan.sources.forEach((s: FakeSource, k) => {
+        record.gradNorms[s] = r.gradNorms[k]!;
+        record.splitHalf[s] = r.splitHalf[k]!;
+        record.reliability[s] = r.reliability[k]!;
+      });
+      if (r.cosine !== undefined) record.cosine = r.cosine;
+      if (r.corrected !== undefined) record.corrected = r.corrected;
+    } catch (e) {
+      if (!(e instanceof GramianError)) throw e;
+      record.reason = e.message;
+    }
+    record.ms = performance.now() - started;
+    return record;
+  } finally {
+    // A chunk still loading when a failure ends the pass must not surface as an unhandled rejection.
+    next?.catch(() => {});
+    acc.dispose();
+  }
+}
