@@ -64,7 +64,8 @@ function use(side) {
     unregisterKernel(k, 'wasm');
     registerKernel(/** @type {any} */ (kernels.get(k)));
   }
-  for (const [k, g] of side === 'before' ? gradsBefore : gradsAfter) registerGradient(/** @type {any} */ (g));
+  for (const g of (side === 'before' ? gradsBefore : gradsAfter).values())
+    registerGradient(/** @type {any} */ (g));
 }
 
 const init = (shape, fanIn, seed) =>

@@ -5,8 +5,7 @@
 // Run: pnpm --filter @cs-dfd/backend bench:kernels   (or node bench/kernels.bench.mjs after a build)
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { getKernel } from '@tensorflow/tfjs-core';
-import { initBackend } from '../dist/index.js';
+import { initBackend, stockWasmKernel } from '../dist/index.js';
 import {
   conv2DBackpropFilterComposed,
   conv2DBackpropFilterGemm,
@@ -94,7 +93,9 @@ for (const [B, H, W, ci, co, f, s, pad, label] of convShapes) {
 }
 
 console.log('\nMaxPoolGrad 2x2 s2: heap loop (registered) vs stock wasm (wrong for windows <= 0)');
-const stockMaxPoolGrad = getKernel('MaxPoolGrad', 'wasm');
+const stockMaxPoolGrad = stockWasmKernel('MaxPoolGrad');
+// A stock kernel binds its wasm function at backend start-up, which ran after ours replaced it.
+stockMaxPoolGrad?.setupFunc?.(backend);
 for (const [B, H, C] of [
   [16, 64, 16],
   [16, 32, 32],

@@ -5,6 +5,7 @@
  */
 export { BackendError, type BackendErrorCode } from './errors.js';
 export {
+  CORRECTED_GRADIENTS,
   ensureCoreGradients,
   maxPoolSelect,
   registerSecondOrderGradients,
