@@ -119,7 +119,16 @@ describe('AvgPool gradient (corrected)', () => {
     // DepthwiseConv2dNative (XNNPACK) return 0, so a sum-pool of ones on the backend would divide by zero.
     const sumPool = () =>
       tf.tidy(() =>
-        Array.from(tf.depthwiseConv2d(tf.ones([1, 1, 6, 1]), tf.ones([2, 2, 1, 1]), 3, 'same').dataSync()),
+        Array.from(
+          tf
+            .depthwiseConv2d(
+              tf.ones([1, 1, 6, 1]) as tf.Tensor4D,
+              tf.ones([2, 2, 1, 1]) as tf.Tensor4D,
+              3,
+              'same',
+            )
+            .dataSync(),
+        ),
       );
     expect(sumPool()).toEqual([2, 2]);
     await tf.setBackend('wasm');
