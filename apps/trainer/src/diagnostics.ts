@@ -22,7 +22,7 @@ import { disposeMaps, gramOfTensors } from '@cs-dfd/gramian/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from './config.js';
 import type { MethodPlan } from './method.js';
-import { packBatch, type StepData } from './step.js';
+import { fakesPerSource, packBatch, type StepData } from './step.js';
 
 /** One `{"type":"diagnostics"}` line of log.jsonl (see the README's table). */
 export interface DiagnosticsRecord {
@@ -213,14 +213,22 @@ export interface LargeBatchPlan {
 }
 
 /**
- * `diagnostics.largeBatchEvery` (omitted = `train.evalEvery`) and the chunk count for `diagnostics.largeBatchSize`:
- * ceil(size / batchSize) rounded up to an even number, so the split halves are equal.
+ * `diagnostics.largeBatchEvery` and the chunk count for `diagnostics.largeBatchSize`
+ * samples per source: a chunk gives each source its training sub-batch (`train.batchSize` reals plus its fakes at
+ * its `sources` ratio), so ceil(size / smallest sub-batch) chunks, rounded up to an even number so that the split
+ * halves are equal. With the defaults (batch 8, ratios 1) a sub-batch is 16 samples and 128 samples are 8 chunks.
  */
-export function largeBatchPlan(config: TrainConfig): LargeBatchPlan {
-  const every = config.diagnostics.largeBatchEvery ?? config.train.evalEvery;
-  const chunks = 2 * Math.ceil(config.diagnostics.largeBatchSize / (2 * config.train.batchSize));
+export function largeBatchPlan(
+  config: TrainConfig,
+  sources: readonly FakeSource[] = FAKE_SOURCES,
+): LargeBatchPlan {
+  const every = config.diagnostics.largeBatchEvery;
+  const perChunk = Math.min(...sources.map((s) => config.train.batchSize + fakesPerSource(config, s)));
+  const chunks = 2 * Math.ceil(config.diagnostics.largeBatchSize / (2 * perChunk));
   return { every, chunks };
 }
+
+const FAKE_SOURCES: readonly FakeSource[] = ['original', 'synthesized'];
 
 /** True when a pass runs after `done` of `total` steps. */
 export function largeBatchDue(plan: LargeBatchPlan, done: number, total: number): boolean {
@@ -246,7 +254,7 @@ export function diagnosticsLoader(options: BatchLoaderOptions): BatchLoader {
 }
 
 /**
- * One diagnostics pass after `done` steps: loads the chunks (the next one decoding while the current one is
+ * One diagnostics pass after `done` steps: loads the chunks (two decoding ahead while the current one is
  * differentiated), accumulates, and returns the log record. The first half of the chunks is split half 1.
  */
 export async function largeBatchDiagnostics(
@@ -261,12 +269,20 @@ export async function largeBatchDiagnostics(
   const steps = largeBatchSteps(schedule, done);
   const acc = new LargeBatchAccumulator(detector, plan.sources);
   const samples: Record<string, number> = Object.fromEntries(plan.sources.map((s) => [s, 0]));
-  let next: Promise<Batch> | undefined;
+  const pending: Promise<Batch>[] = [];
   try {
-    next = loader.build(steps[0]!);
+    // Two chunks decode ahead, as the training loader's prefetch, while the current one is differentiated.
+    const load = (s: number) => {
+      const p = loader.build(s);
+      // A chunk that fails while an earlier one is awaited must not be an unhandled rejection; awaiting `p` below
+      // still throws its error.
+      p.catch(() => {});
+      pending.push(p);
+    };
+    for (const s of steps.slice(0, 2)) load(s);
     for (let c = 0; c < steps.length; c++) {
-      const batch = await next;
-      if (c + 1 < steps.length) next = loader.build(steps[c + 1]!);
+      const batch = await pending.shift()!;
+      if (c + 2 < steps.length) load(steps[c + 2]!);
       const data = packBatch(batch, plan, config);
       plan.sources.forEach((s, k) => {
         samples[s] = samples[s]! + data.rows[k]!.length;
@@ -299,8 +315,6 @@ export async function largeBatchDiagnostics(
     record.ms = performance.now() - started;
     return record;
   } finally {
-    // A chunk still loading when a failure ends the pass must not surface as an unhandled rejection.
-    next?.catch(() => {});
     acc.dispose();
   }
 }

@@ -19,6 +19,7 @@ export {
   ConfigSchema,
   EMA_COSINE_BETA,
   hashOf,
+  LARGE_BATCH_EVERY,
   LARGE_BATCH_SIZE,
   loadConfig,
   readConfigFile,

@@ -214,7 +214,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     onBadSample: config.data.onBadSample,
   };
   const loader = new BatchLoader(loaderOptions, state.loaderStep);
-  const largeBatch = largeBatchPlan(config);
+  const largeBatch = largeBatchPlan(config, plan.sources);
   const diagLoader = largeBatch.every > 0 ? diagnosticsLoader(loaderOptions) : null;
   const valRecords = data.eval.find((s) => s.role === 'val')!.records;
   const val = await decodeSplit('val', valRecords, size);

@@ -264,9 +264,12 @@ describe('Spearman–Brown and the corrected cosine (host float64)', () => {
 
 describe('large-batch schedule', () => {
   const base = { train: { batchSize: 8, evalEvery: 50 } };
-  it('defaults: every evalEvery steps, 256 reals per source in 32 chunks of batchSize 8', () => {
-    const p = largeBatchPlan(resolveConfig(base));
-    expect(p).toEqual({ every: 50, chunks: 32 });
+  it('defaults: every 100 steps, 128 samples per source = 8 chunks of 8 reals + 8 fakes', () => {
+    expect(largeBatchPlan(resolveConfig(base))).toEqual({ every: 100, chunks: 8 });
+    const p = largeBatchPlan(
+      resolveConfig({ ...base, diagnostics: { largeBatchSize: 256, largeBatchEvery: 50 } }),
+    );
+    expect(p).toEqual({ every: 50, chunks: 16 });
     expect([49, 50, 99, 100, 137].map((d) => largeBatchDue(p, d, 137))).toEqual([
       false,
       true,
@@ -277,7 +280,15 @@ describe('large-batch schedule', () => {
   });
   it('chunks round up to an even count; 0 turns the pass off; its loader steps are its own', () => {
     expect(largeBatchPlan(resolveConfig({ ...base, diagnostics: { largeBatchSize: 9 } })).chunks).toBe(2);
-    expect(largeBatchPlan(resolveConfig({ ...base, diagnostics: { largeBatchSize: 17 } })).chunks).toBe(4);
+    expect(largeBatchPlan(resolveConfig({ ...base, diagnostics: { largeBatchSize: 40 } })).chunks).toBe(4);
+    // Half as many fakes of one source: its sub-batch is 8 + 4, so 256 samples need ceil(256 / 12) = 22 chunks.
+    const half = resolveConfig({
+      ...base,
+      sources: { synthesized: 0.5 },
+      diagnostics: { largeBatchSize: 256 },
+    });
+    expect(largeBatchPlan(half).chunks).toBe(22);
+    expect(largeBatchPlan(half, ['original']).chunks).toBe(16);
     const off = largeBatchPlan(resolveConfig({ ...base, diagnostics: { largeBatchEvery: 0 } }));
     expect([1, 50, 300].some((d) => largeBatchDue(off, d, 300))).toBe(false);
     const p = { every: 10, chunks: 4 };
@@ -295,6 +306,10 @@ describe('large-batch schedule', () => {
     );
     expect(() => resolveConfig({ diagnostics: { emaBeta: 1 } })).toThrow(/diagnostics\.emaBeta/);
     expect(() => resolveConfig({ diagnostics: { every: 3 } })).toThrow(/unknown key 'diagnostics\.every'/);
-    expect(resolveConfig({}).diagnostics).toEqual({ emaBeta: 0.9, largeBatchSize: 256 });
+    expect(resolveConfig({}).diagnostics).toEqual({
+      emaBeta: 0.9,
+      largeBatchEvery: 100,
+      largeBatchSize: 128,
+    });
   });
 });

@@ -28,8 +28,8 @@ export function tinyRaw(sets: string[] = []): Record<string, unknown> {
       schedule: { warmup: 1 },
       optimizer: { lr: 0.01 },
       eval: { gradcam: 0 },
-      // Two training-sized chunks per large-batch pass: the diagnostics run at every validation, cheaply.
-      diagnostics: { largeBatchSize: 6 },
+      // Two training-sized chunks per large-batch pass, at every validation: the diagnostics run, cheaply.
+      diagnostics: { largeBatchSize: 6, largeBatchEvery: 2 },
     },
     sets,
   );
