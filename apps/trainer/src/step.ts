@@ -28,6 +28,14 @@ export interface StepRecord {
    * steps only), when the step was given an {@link StepOptions.emaCosine} tracker.
    */
   emaCosine?: number;
+  /**
+   * Per-source first-order decrease <g_i, d> of the aggregated update d = Σ w_j g_j, from the Gram matrix the
+   * aggregator saw (DESIGN §3.2): negative means the step increases that source's loss to first order. Weightings
+   * only (a vector aggregator such as GradDrop has no weights).
+   */
+  decrease?: Record<string, number>;
+  /** ||d|| = sqrt(wᵀ G w) of that update (weightings only). */
+  updateNorm?: number;
   /** Aggregation weights. */
   weights?: number[];
   /** The method's numbers, e.g. UVS's certificate (primal, dual, gap, radius). */
@@ -232,6 +240,11 @@ export function runStep(
       record.gradNorms = Object.fromEntries(plan.sources.map((s, k) => [s, result.diagnostics.norms[k]!]));
       if (plan.sources.length === 2) record.cosine = result.diagnostics.cosines[1]!;
       if (plan.sources.length === 2 && emaCosines !== undefined) record.emaCosine = emaCosines[1]!;
+      const { decrease, updateNorm } = result.diagnostics;
+      if (decrease !== undefined) {
+        record.decrease = Object.fromEntries(plan.sources.map((s, k) => [s, decrease[k]!]));
+      }
+      if (updateNorm !== undefined) record.updateNorm = updateNorm;
       record.weights = Array.from(result.weights);
       record.info = { ...result.info };
     }

@@ -57,7 +57,7 @@ describe('a training run', () => {
     const log = await readLog(out);
     expect(log.filter((r) => r.type === 'step' && r.skipped).map((r) => r.step)).toEqual([2]);
     const applied = log.find((r) => r.type === 'step' && !r.skipped)!;
-    for (const key of ['losses', 'gradNorms', 'cosine', 'info', 'lcd', 'weights'])
+    for (const key of ['losses', 'gradNorms', 'cosine', 'info', 'lcd', 'weights', 'decrease', 'updateNorm'])
       expect(applied).toHaveProperty(key);
     expect(applied.info).toHaveProperty('primal'); // the UVS certificate
     const json = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));

@@ -136,9 +136,9 @@ class RecordingTracker extends EmaCosineTracker {
   }
 }
 
-describe('emaCosine in the step record', () => {
+describe('emaCosine and the first-order decrease in the step record', () => {
   for (const cgr of [true, false]) {
-    it(`equals the float64 EMA cosine of the handed-over gradients, whose minibatch cosine is the record's (CGR ${cgr ? 'on' : 'off'})`, () => {
+    it(`equal the float64 EMA cosine and <g_i, d> of the handed-over gradients, whose minibatch cosine is the record's (CGR ${cgr ? 'on' : 'off'})`, () => {
       const c = resolveConfig({
         train: { batchSize: 2 },
         cgr: { enabled: cgr },
@@ -168,6 +168,15 @@ describe('emaCosine in the step record', () => {
           prev === null ? g : g.map((v, p) => beta * prev[i]![p]! + (1 - beta) * v),
         );
         expect(r.emaCosine, `step ${t}`).toBeCloseTo(cosine(ema[0]!, ema[1]!), 5);
+        // <g_i, d> with d = Σ w_j g_j, in float64 from the host copies (the record's come from the device's G)
+        const w = r.weights!;
+        const d = g0!.map((v, p) => w[0]! * v + w[1]! * g1![p]!);
+        const dot = (a: Float64Array, b: Float64Array) => a.reduce((acc, v, p) => acc + v * b[p]!, 0);
+        const want = [dot(g0!, d), dot(g1!, d)];
+        const got = [r.decrease!.original!, r.decrease!.synthesized!];
+        const scale = Math.max(...want.map(Math.abs));
+        for (let k = 0; k < 2; k++) expect(Math.abs(got[k]! - want[k]!)).toBeLessThan(1e-4 * scale);
+        expect(r.updateNorm).toBeCloseTo(Math.sqrt(dot(d, d)), 5);
       });
       // the EMA is not the minibatch cosine once the gradients change
       expect(records[2]!.emaCosine).not.toBeCloseTo(records[2]!.cosine!, 5);
