@@ -151,6 +151,7 @@ function cosineSpec(log: Record<string, unknown>[]): TopLevelSpec {
     field: 'series',
     type: 'nominal',
     title: null,
+    legend: { labelLimit: 260 },
     scale: {
       domain: Object.values(SERIES),
       range: ['#bbbbbb', 'firebrick', 'steelblue', 'black', 'darkorange'],
@@ -179,7 +180,8 @@ function cosineSpec(log: Record<string, unknown>[]): TopLevelSpec {
       {
         transform: [only(SERIES.large, SERIES.corrected)],
         mark: { type: 'point', size: 60, filled: true },
-        encoding: { x, y, color, shape: { field: 'series', type: 'nominal', legend: null } },
+        // No shape channel: a shape legend switched off (legend: null) suppresses the merged colour legend too.
+        encoding: { x, y, color },
       },
       { mark: { type: 'rule', strokeDash: [4, 4] }, encoding: { y: { datum: 0 } } },
     ],

@@ -87,8 +87,9 @@ describe('large-batch diagnostics in a run', () => {
     expect(md).toContain(`| 4 | ${diag[1]!.cosine!.toFixed(3)} |`);
     expect(await readFile(join(off, 'report.md'), 'utf8')).not.toMatch(/large batches/);
     const svg = await readFile(join(on, 'plots', 'cosine.svg'), 'utf8');
+    // The legend names every series (its text elements, not only the marks' aria labels).
     for (const label of ['minibatch, 25-step mean', 'EMA-gradient cosine', 'large batch, noise-corrected']) {
-      expect(svg).toContain(label);
+      expect(svg).toContain(`>${label}</text>`);
     }
   });
 
