@@ -182,13 +182,6 @@ const conv2DBackpropFilterGrad: GradConfig = {
 };
 
 /**
- * AvgPool's first-order gradient, corrected. tfjs's AvgPool divides each output by the number of *valid* (non-padded)
- * cells of its window, but its AvgPoolGrad divides by the full window size, so with any padding ('same', explicit)
- * the stock gradient is wrong at the borders (on cpu and wasm alike: a 3×3/1 'same' pool's corner gradient is
- * 0.27 where finite differences give 0.36). Scaling dy by (fh·fw)/count(output) first makes AvgPoolGrad exact; the
- * scale is a constant of the geometry, so the result stays differentiable through AvgPoolGrad's registered gradient.
- */
-/**
  * (fh·fw) / (valid cells of each output's window), shape [1, OH, OW, 1], counted on the host: a sum-pool of ones
  * on the backend would be simpler, but wasm's Conv2D/DepthwiseConv2dNative return zeros when the stride exceeds the
  * window with 'same' padding (e.g. 2×2 windows, stride 3), which this must handle.
@@ -209,6 +202,13 @@ function validCellScale(info: backend_util.Conv2DInfo): Tensor {
   return tf.tensor4d(scale, [1, OH, OW, 1]);
 }
 
+/**
+ * AvgPool's first-order gradient, corrected. tfjs's AvgPool divides each output by the number of *valid* (non-padded)
+ * cells of its window, but its AvgPoolGrad divides by the full window size, so with any padding ('same', explicit)
+ * the stock gradient is wrong at the borders (on cpu and wasm alike: a 3×3/1 'same' pool's corner gradient is
+ * 0.27 where finite differences give 0.36). Scaling dy by (fh·fw)/count(output) first makes AvgPoolGrad exact; the
+ * scale is a constant of the geometry, so the result stays differentiable through AvgPoolGrad's registered gradient.
+ */
 const avgPoolGrad: GradConfig = {
   kernelName: 'AvgPool',
   inputsToSave: ['x'],
@@ -245,17 +245,97 @@ const avgPoolGrad: GradConfig = {
 /** Gradients whose tfjs 4.22 version is wrong, replaced by {@link registerSecondOrderGradients}. */
 export const CORRECTED_GRADIENTS = ['AvgPool'] as const;
 
-/** Gradients tfjs 4.22 lacks, registered by {@link registerSecondOrderGradients}. */
-export const SECOND_ORDER_GRADIENTS = ['MaxPoolGrad', 'AvgPoolGrad', 'Conv2DBackpropFilter'] as const;
+type DepthwiseAttrs = {
+  strides: [number, number] | number;
+  dilations: [number, number] | number;
+  pad: 'valid' | 'same' | number;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+};
 
 /**
- * Registers gradients for MaxPoolGrad, AvgPoolGrad and Conv2DBackpropFilter (process-wide, every backend), so
- * that nested `tf.grad` through conv and pooling layers works, and the corrected AvgPool gradient
+ * Both depthwise backprop kernels are bilinear, so their gradients are the other two depthwise kernels: for
+ * dx = BackpropInput(dy, W): ∂/∂dy = DepthwiseConv2dNative(ddx, W), ∂/∂W = BackpropFilter(ddx, dy). EfficientNet's
+ * and Xception's depthwise layers need them under a nested `tf.grad`.
+ */
+const depthwiseBackpropInputGrad: GradConfig = {
+  kernelName: 'DepthwiseConv2dNativeBackpropInput',
+  inputsToSave: ['dy', 'filter'],
+  gradFunc: (ddx: Tensor | Tensor[], saved: Tensor[], attrs?: NamedAttrMap) => {
+    const [dy, filter] = saved as [Tensor4D, Tensor4D];
+    const a = attrs as unknown as DepthwiseAttrs;
+    const common = {
+      strides: a.strides,
+      dilations: a.dilations,
+      pad: a.pad,
+      dimRoundingMode: a.dimRoundingMode,
+    };
+    return {
+      dy: () =>
+        tf.engine().runKernel('DepthwiseConv2dNative', { x: ddx as Tensor4D, filter }, {
+          ...common,
+          dataFormat: 'NHWC',
+        } as unknown as NamedAttrMap) as Tensor4D,
+      filter: () =>
+        tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: ddx as Tensor4D, dy }, {
+          ...common,
+          filterShape: filter.shape,
+        } as unknown as NamedAttrMap) as Tensor4D,
+    };
+  },
+};
+
+/** For dW = BackpropFilter(x, dy): ∂/∂x = BackpropInput(dy, ddW), ∂/∂dy = DepthwiseConv2dNative(x, ddW). */
+const depthwiseBackpropFilterGrad: GradConfig = {
+  kernelName: 'DepthwiseConv2dNativeBackpropFilter',
+  inputsToSave: ['x', 'dy'],
+  gradFunc: (ddw: Tensor | Tensor[], saved: Tensor[], attrs?: NamedAttrMap) => {
+    const [x, dy] = saved as [Tensor4D, Tensor4D];
+    const a = attrs as unknown as DepthwiseAttrs;
+    const common = {
+      strides: a.strides,
+      dilations: a.dilations,
+      pad: a.pad,
+      dimRoundingMode: a.dimRoundingMode,
+    };
+    return {
+      x: () =>
+        tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: ddw as Tensor4D }, {
+          ...common,
+          inputShape: x.shape,
+        } as unknown as NamedAttrMap) as Tensor4D,
+      dy: () =>
+        tf.engine().runKernel('DepthwiseConv2dNative', { x, filter: ddw as Tensor4D }, {
+          ...common,
+          dataFormat: 'NHWC',
+        } as unknown as NamedAttrMap) as Tensor4D,
+    };
+  },
+};
+
+/** Gradients tfjs 4.22 lacks, registered by {@link registerSecondOrderGradients}. */
+export const SECOND_ORDER_GRADIENTS = [
+  'MaxPoolGrad',
+  'AvgPoolGrad',
+  'Conv2DBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+  'DepthwiseConv2dNativeBackpropFilter',
+] as const;
+
+/**
+ * Registers gradients for MaxPoolGrad, AvgPoolGrad, Conv2DBackpropFilter and both depthwise backprop kernels
+ * (process-wide, every backend), so that nested `tf.grad` through conv and pooling layers works, and the corrected AvgPool gradient
  * ({@link CORRECTED_GRADIENTS}). Idempotent.
  */
 export function registerSecondOrderGradients(): void {
   ensureCoreGradients();
-  for (const g of [maxPoolGradGrad, avgPoolGradGrad, conv2DBackpropFilterGrad, avgPoolGrad]) {
+  for (const g of [
+    maxPoolGradGrad,
+    avgPoolGradGrad,
+    conv2DBackpropFilterGrad,
+    depthwiseBackpropInputGrad,
+    depthwiseBackpropFilterGrad,
+    avgPoolGrad,
+  ]) {
     if (tf.getGradient(g.kernelName) !== g) tf.registerGradient(g);
   }
 }
