@@ -67,7 +67,9 @@ export function spearmanBrown(r: number): number {
  */
 export function correctedCosine(cross: number, relA: number, relB: number): number | null {
   if (!(relA > 0 && relB > 0) || !Number.isFinite(cross)) return null;
-  return Math.max(-1, Math.min(1, cross / Math.sqrt(relA * relB)));
+  // sqrt of each, not of the product: relA · relB of two tiny reliabilities would underflow to 0 (and 0/0 = NaN);
+  // sqrt(x) ≥ 2.2e-162 for any positive double, so this product stays positive.
+  return Math.max(-1, Math.min(1, cross / (Math.sqrt(relA) * Math.sqrt(relB))));
 }
 
 /** cos from a Gram matrix entry and two diagonal entries, 0 when a norm is 0 (as `@cs-dfd/gramian`). */
@@ -91,7 +93,7 @@ export interface LargeBatchResult {
  * tensors (2 · sources copies of the parameters); nothing but the final Gram matrix is downloaded.
  */
 export class LargeBatchAccumulator {
-  /** sums[source][half]: parameter position -> running sum. */
+  /** sums[source][half]: variable name -> running sum (names are stable within the pass). */
   private readonly sums: (tf.NamedTensorMap | null)[][];
   private readonly counts = [0, 0];
   private disposed = false;
@@ -128,14 +130,11 @@ export class LargeBatchAccumulator {
           vars,
         );
         value.dispose();
-        const byPosition: tf.NamedTensorMap = {};
-        vars.forEach((v, i) => {
-          byPosition[String(i)] = grads[v.name]!;
-        });
         const prev = this.sums[k]![half]!;
         const next: tf.NamedTensorMap = {};
-        for (const [key, g] of Object.entries(byPosition)) {
-          next[key] = tf.keep(prev === null ? tf.clone(g) : tf.add(prev[key]!, g));
+        for (const v of vars) {
+          const g = grads[v.name]!;
+          next[v.name] = tf.keep(prev === null ? tf.clone(g) : tf.add(prev[v.name]!, g));
         }
         if (prev !== null) disposeMaps(prev);
         this.sums[k]![half] = next;
@@ -144,7 +143,10 @@ export class LargeBatchAccumulator {
     this.counts[half] = this.counts[half]! + 1;
   }
 
-  /** The large-batch gradient of each source: the mean of all chunk gradients (new tensors, caller owns them). */
+  /**
+   * The large-batch gradient of each source, keyed by variable name: the mean of all chunk gradients (new tensors,
+   * the caller owns them).
+   */
   meanGradients(): tf.NamedTensorMap[] {
     const n = this.counts[0]! + this.counts[1]!;
     if (n === 0) throw new Error('LargeBatchAccumulator: no chunks added');
@@ -173,7 +175,11 @@ export class LargeBatchAccumulator {
     }
     const maps = this.sums.flatMap((h) => [h[0]!, h[1]!]);
     const n = maps.length;
-    const G = gramOfTensors(maps);
+    // Named so that a non-finite gradient's error says which source and half (and the variable) it came from.
+    const G = gramOfTensors(
+      maps,
+      this.sources.flatMap((s) => [`${s}, split half 1`, `${s}, split half 2`]),
+    );
     const at = (i: number, j: number) => G[i * n + j]!;
     // The whole-batch sum of source k is a_k + b_k (a, b its half sums at 2k, 2k + 1).
     const whole = (k: number, l: number) =>

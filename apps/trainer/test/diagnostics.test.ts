@@ -3,6 +3,7 @@
 // chunk has split-half reliability 1, the correction formula holds on hand-made numbers and on a noise model, and a
 // pass leaves the weights, BatchNorm's moving statistics and the tensor count untouched.
 import { initBackend } from '@cs-dfd/backend';
+import type { Batch, BatchLoader, SubBatch } from '@cs-dfd/data';
 import { createDetector, type Detector } from '@cs-dfd/detectors';
 import { Rng } from '@cs-dfd/rng';
 import * as tf from '@tensorflow/tfjs-core';
@@ -12,9 +13,12 @@ import {
   correctedCosine,
   diagnosticsSeed,
   LargeBatchAccumulator,
+  largeBatchDiagnostics,
   largeBatchDue,
   largeBatchPlan,
   largeBatchSteps,
+  packBatch,
+  planMethod,
   resolveConfig,
   type StepData,
   spearmanBrown,
@@ -77,12 +81,9 @@ function chunkGradients(data: StepData): Float64Array[] {
   });
 }
 
+/** A gradient map flattened in `trainableVariables()` order, as chunkGradients flattens. */
 const flat = (m: tf.NamedTensorMap) =>
-  Float64Array.from(
-    Object.keys(m)
-      .sort((a, b) => Number(a) - Number(b))
-      .flatMap((k) => Array.from(m[k]!.dataSync())),
-  );
+  Float64Array.from(detector.trainableVariables().flatMap((v) => Array.from(m[v.name]!.dataSync())));
 const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 const add = (a: Float64Array, b: Float64Array) => a.map((x, i) => x + b[i]!);
 const cos = (a: Float64Array, b: Float64Array) => dot(a, b) / Math.sqrt(dot(a, a) * dot(b, b));
@@ -214,6 +215,10 @@ describe('Spearman–Brown and the corrected cosine (host float64)', () => {
     expect(correctedCosine(0.4, 0, 0.9)).toBeNull();
     expect(correctedCosine(0.4, 0.9, -0.1)).toBeNull();
     expect(correctedCosine(Number.NaN, 0.9, 0.9)).toBeNull();
+    // Tiny reliabilities: the product would underflow to 0 and 0 / 0 would be NaN (found by the property below).
+    expect(correctedCosine(0, 1e-200, 1e-200)).toBe(0);
+    expect(correctedCosine(1e-210, 1e-200, 1e-200)).toBeCloseTo(1e-10, 20);
+    expect(correctedCosine(0.5, 5e-324, 5e-324)).toBe(1);
   });
 
   it('properties: in [-1, 1], the sign of the cross cosine, the identity at reliability 1, never NaN', () => {
@@ -236,6 +241,7 @@ describe('Spearman–Brown and the corrected cosine (host float64)', () => {
           expect(correctedCosine(c, 1, 1)).toBe(c);
         },
       ),
+      { numRuns: 2000 },
     );
   });
 
@@ -311,5 +317,87 @@ describe('large-batch schedule', () => {
       largeBatchEvery: 100,
       largeBatchSize: 128,
     });
+  });
+});
+
+/** A loader-shaped batch for step `s`: B reals, B fakes per source, random pixels from the step. */
+function loaderBatch(s: number, B: number, poison = false): Batch {
+  const rng = new Rng(1000 + s);
+  const reals = Float32Array.from({ length: B * per }, () => rng.next());
+  const sub = (source: 'original' | 'synthesized'): SubBatch => {
+    const images = new Float32Array(2 * B * per);
+    images.set(reals, 0);
+    for (let p = B * per; p < 2 * B * per; p++) images[p] = rng.next();
+    if (poison && source === 'synthesized') images[images.length - 1] = Number.NaN;
+    return {
+      source,
+      images,
+      shape: [2 * B, S, S, 3],
+      labels: Float32Array.from({ length: 2 * B }, (_, i) => (i < B ? 0 : 1)),
+      kinds: Array.from({ length: 2 * B }, (_, i) => (i < B ? 'real' : source)),
+      videoIds: Array.from({ length: 2 * B }, (_, i) => `v${i}`),
+    };
+  };
+  return { step: s, sources: { original: sub('original'), synthesized: sub('synthesized') } };
+}
+
+describe('largeBatchDiagnostics (one pass)', () => {
+  const config = resolveConfig({
+    train: { batchSize: 3 },
+    diagnostics: { largeBatchSize: 24, largeBatchEvery: 5 },
+    detector: { backbone: { kind: 'small-cnn', channels: [4, 8] }, inputSize: S, projectionDim: 8 },
+  });
+  const plan = planMethod(config);
+  const schedule = largeBatchPlan(config, plan.sources);
+  const fakeLoader = (make: (s: number) => Promise<Batch>) => {
+    const built: number[] = [];
+    const loader = {
+      build: (s: number) => {
+        built.push(s);
+        return make(s);
+      },
+    } as unknown as BatchLoader;
+    return { loader, built };
+  };
+
+  it('builds its own loader steps, splits them in halves and equals the accumulator on the same chunks', async () => {
+    expect(schedule.chunks).toBe(4); // 24 samples / (3 reals + 3 fakes) per chunk
+    const { loader, built } = fakeLoader(async (s) => loaderBatch(s, 3));
+    const before = tf.memory().numTensors;
+    const d = await largeBatchDiagnostics(detector, plan, config, loader, schedule, 10);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(built).toEqual([40, 41, 42, 43]);
+    expect(d).toMatchObject({
+      type: 'diagnostics',
+      step: 10,
+      chunks: 4,
+      samples: { original: 24, synthesized: 24 },
+    });
+    const acc = new LargeBatchAccumulator(detector, plan.sources);
+    [40, 41, 42, 43].forEach((s, c) => acc.add(packBatch(loaderBatch(s, 3), plan, config), c < 2 ? 0 : 1));
+    const r = acc.result();
+    acc.dispose();
+    expect(d.cosine).toBe(r.cosine);
+    expect(d.corrected).toBe(r.corrected);
+    expect(d.splitHalf).toEqual({ original: r.splitHalf[0], synthesized: r.splitHalf[1] });
+    expect(d.reliability).toEqual({ original: r.reliability[0], synthesized: r.reliability[1] });
+    expect(d.ms).toBeGreaterThan(0);
+  });
+
+  it('a non-finite chunk gives a line with the reason and no numbers; a failed load rejects; no tensors left', async () => {
+    const before = tf.memory().numTensors;
+    const nan = fakeLoader(async (s) => loaderBatch(s, 3, s === 42));
+    const d = await largeBatchDiagnostics(detector, plan, config, nan.loader, schedule, 10);
+    expect(d.reason).toMatch(/\("synthesized, split half 2"\): gradient of ".+" contains NaN or Inf/);
+    expect(d.cosine).toBeUndefined();
+    expect(d.splitHalf).toEqual({});
+    const broken = fakeLoader(async (s) => {
+      if (s === 41) throw new Error('unreadable frame x.png');
+      return loaderBatch(s, 3);
+    });
+    await expect(largeBatchDiagnostics(detector, plan, config, broken.loader, schedule, 10)).rejects.toThrow(
+      /unreadable frame x\.png/,
+    );
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
