@@ -242,6 +242,31 @@ describe('pooling gradients on wasm', () => {
     );
   });
 
+  it('MaxPoolGrad 2x2/2 fast path (odd and even sizes, valid and same, ties, signs) equals the cpu reference', () => {
+    fc.assert(
+      fc.property(
+        poolCase,
+        fc.boolean(),
+        fc.constantFrom('valid' as const, 'same' as const),
+        (c, ties, pad) => {
+          const info = backend_util.computePool2DInfo([c.B, c.H, c.W, c.C], 2, 2, 1, pad);
+          fc.pre(info.outHeight > 0 && info.outWidth > 0);
+          const rng = new Rng(c.seed);
+          const input = randomTensor(rng, [c.B, c.H, c.W, c.C], c.shift - 1, c.shift + 1);
+          // Rounded to a coarse grid, windows often hold equal maxima: the first one in row-major order wins.
+          if (ties) input.values = input.values.map((v) => Math.round(v * 2) / 2);
+          const dy = randomTensor(rng, info.outShape);
+          const attrs = { filterSize: [2, 2], strides: [2, 2], pad };
+          const output = runKernelOn('cpu', 'MaxPool', { x: input }, attrs);
+          const ref = runKernelOn('cpu', 'MaxPoolGrad', { dy, input, output }, attrs);
+          const got = runKernelOn('wasm', 'MaxPoolGrad', { dy, input, output }, attrs);
+          expect(Array.from(got.values)).toEqual(Array.from(ref.values));
+        },
+      ),
+      RUNS,
+    );
+  });
+
   it('stock wasm MaxPoolGrad is wrong on an all-negative window, the registered one is right', () => {
     // One 2x2 window over [-3 -1; -2 -4]: the gradient belongs to the -1 (index 1).
     const input = { values: Float32Array.from([-3, -1, -2, -4]), shape: [1, 2, 2, 1] };
