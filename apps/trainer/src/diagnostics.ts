@@ -324,3 +324,18 @@ export async function largeBatchDiagnostics(
     acc.dispose();
   }
 }
+
+/**
+ * The progress line of a pass, e.g. `step 100: large-batch cos 0.412 (corrected 0.530), split-half 0.71/0.88
+ * (6.0 s)`.
+ */
+export function diagnosticsSummary(d: DiagnosticsRecord): string {
+  if (d.reason !== undefined) return `step ${d.step}: large-batch diagnostics not finite (${d.reason})`;
+  const corrected =
+    d.corrected === undefined ? '' : ` (corrected ${d.corrected === null ? 'n/a' : d.corrected.toFixed(3)})`;
+  const cos = d.cosine === undefined ? '' : ` cos ${d.cosine.toFixed(3)}${corrected},`;
+  const halves = Object.values(d.splitHalf)
+    .map((r) => r.toFixed(2))
+    .join('/');
+  return `step ${d.step}: large-batch${cos} split-half ${halves} (${(d.ms / 1000).toFixed(1)} s)`;
+}

@@ -35,6 +35,7 @@ export {
   type DiagnosticsRecord,
   diagnosticsLoader,
   diagnosticsSeed,
+  diagnosticsSummary,
   LargeBatchAccumulator,
   type LargeBatchPlan,
   type LargeBatchResult,

@@ -22,7 +22,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { CHECKPOINT_VERSION, loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.js';
 import { ConfigError, hashOf, type TrainConfig } from './config.js';
 import { loadDatasets } from './dataset.js';
-import { diagnosticsLoader, largeBatchDiagnostics, largeBatchDue, largeBatchPlan } from './diagnostics.js';
+import {
+  diagnosticsLoader,
+  diagnosticsSummary,
+  largeBatchDiagnostics,
+  largeBatchDue,
+  largeBatchPlan,
+} from './diagnostics.js';
 import {
   type DecodedSplit,
   decodeSplit,
@@ -296,17 +302,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       if (diagLoader !== null && largeBatchDue(largeBatch, done, total)) {
         const d = await largeBatchDiagnostics(detector, plan, config, diagLoader, largeBatch, done);
-        const corrected =
-          d.corrected === undefined || d.corrected === null ? '' : ` (corrected ${d.corrected.toFixed(2)})`;
-        progress.log(
-          d.reason === undefined
-            ? `step ${done}: large-batch${d.cosine === undefined ? '' : ` cos ${d.cosine.toFixed(3)}${corrected}`}, split-half ${Object.values(
-                d.splitHalf,
-              )
-                .map((r) => r.toFixed(2))
-                .join('/')} (${(d.ms / 1000).toFixed(1)} s)`
-            : `step ${done}: large-batch diagnostics not finite (${d.reason})`,
-        );
+        progress.log(diagnosticsSummary(d));
         await logLine(d);
       }
       if (done % config.train.checkpointEvery === 0 || done === total) {

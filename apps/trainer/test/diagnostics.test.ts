@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   correctedCosine,
   diagnosticsSeed,
+  diagnosticsSummary,
   LargeBatchAccumulator,
   largeBatchDiagnostics,
   largeBatchDue,
@@ -382,6 +383,9 @@ describe('largeBatchDiagnostics (one pass)', () => {
     expect(d.splitHalf).toEqual({ original: r.splitHalf[0], synthesized: r.splitHalf[1] });
     expect(d.reliability).toEqual({ original: r.reliability[0], synthesized: r.reliability[1] });
     expect(d.ms).toBeGreaterThan(0);
+    expect(diagnosticsSummary({ ...d, cosine: 0.41234, corrected: null, ms: 6012 })).toBe(
+      `step 10: large-batch cos 0.412 (corrected n/a), split-half ${d.splitHalf.original!.toFixed(2)}/${d.splitHalf.synthesized!.toFixed(2)} (6.0 s)`,
+    );
   });
 
   it('a non-finite chunk gives a line with the reason and no numbers; a failed load rejects; no tensors left', async () => {
@@ -391,6 +395,7 @@ describe('largeBatchDiagnostics (one pass)', () => {
     expect(d.reason).toMatch(/\("synthesized, split half 2"\): gradient of ".+" contains NaN or Inf/);
     expect(d.cosine).toBeUndefined();
     expect(d.splitHalf).toEqual({});
+    expect(diagnosticsSummary(d)).toMatch(/^step 10: large-batch diagnostics not finite \(task 3/);
     const broken = fakeLoader(async (s) => {
       if (s === 41) throw new Error('unreadable frame x.png');
       return loaderBatch(s, 3);
