@@ -116,6 +116,11 @@ export class LargeBatchAccumulator {
    */
   add(data: StepData, half: 0 | 1): void {
     if (this.disposed) throw new Error('LargeBatchAccumulator: used after dispose()');
+    if (data.rows.length !== this.sources.length) {
+      throw new Error(
+        `LargeBatchAccumulator: the chunk has rows for ${data.rows.length} sources, the accumulator tracks ${this.sources.length} (${this.sources.join(', ')})`,
+      );
+    }
     const S = data.size;
     const vars = this.detector.trainableVariables();
     tf.tidy(() => {

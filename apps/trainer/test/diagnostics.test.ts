@@ -192,10 +192,15 @@ describe('LargeBatchAccumulator', () => {
     expect(r.corrected).toBeUndefined();
   });
 
-  it('refuses a result with an empty half', () => {
+  it('refuses a result with an empty half and a chunk for other sources', () => {
     const acc = new LargeBatchAccumulator(detector, ['original', 'synthesized']);
     acc.add(chunk(61), 0);
     expect(() => acc.result()).toThrow(/both halves need chunks, got 1 and 0/);
+    const c = chunk(62);
+    expect(() => acc.add({ ...c, rows: [c.rows[0]!] }, 1)).toThrow(
+      /rows for 1 sources, the accumulator tracks 2 \(original, synthesized\)/,
+    );
+    expect(acc.chunkCounts).toEqual([1, 0]);
     acc.dispose();
   });
 });
