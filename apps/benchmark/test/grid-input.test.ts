@@ -4,9 +4,12 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { resolveConfig } from 'cs-dfd-train';
 import { describe, expect, it } from 'vitest';
 import {
   addGridCommand,
+  cellHash,
+  configDiff,
   GridError,
   loadVariants,
   parseCross,
@@ -226,5 +229,20 @@ describe('options', () => {
       process.exitCode = before;
     }
     expect(lines).toEqual(['cs-dfd-bench grid: --index needs --protocol deepfakebench']);
+  });
+});
+
+describe('cell hash', () => {
+  it('ignores where the cache lives and the observe-only diagnostics, and nothing that trains', () => {
+    const base = resolveConfig({ seed: 1 });
+    const moved = resolveConfig({ seed: 1, data: { faceworld: { cacheDir: '/elsewhere' } } });
+    const observed = resolveConfig({ seed: 1, diagnostics: { largeBatchEvery: 7, largeBatchSize: 16 } });
+    expect(cellHash(moved)).toBe(cellHash(base));
+    expect(cellHash(observed)).toBe(cellHash(base));
+    expect(configDiff(base, observed)).toEqual([]);
+    const trained = resolveConfig({ seed: 1, train: { steps: 299 } });
+    expect(cellHash(trained)).not.toBe(cellHash(base));
+    expect(configDiff(base, trained)).toEqual(['train.steps: 300 -> 299']);
+    expect(cellHash(resolveConfig({ seed: 2 }))).not.toBe(cellHash(base));
   });
 });

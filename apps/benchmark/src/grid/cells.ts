@@ -26,12 +26,17 @@ export const cellDir = (method: string, seed: number): string => join('cells', m
 /**
  * The hash that decides whether a finished cell still matches its config. `data.faceworld.cacheDir` is left out:
  * it says where the generated dataset is cached, not what it is (the cache folder is keyed by the generator
- * options), so grids that share or move a cache keep their cells.
+ * options), so grids that share or move a cache keep their cells. `diagnostics` is left out too: the large-batch
+ * gradient diagnostics only observe (their own data stream; training is bitwise the same with them on or off).
  */
 export function cellHash(config: TrainConfig): string {
   const { cacheDir: _where, ...faceworld } = config.data.faceworld;
-  return hashOf({ ...config, data: { ...config.data, faceworld } });
+  const { diagnostics: _observesOnly, ...trained } = config;
+  return hashOf({ ...trained, data: { ...config.data, faceworld } });
 }
+
+/** Keys that {@link cellHash} ignores, as dotted prefixes. */
+const UNHASHED = ['data.faceworld.cacheDir', 'diagnostics'];
 
 export const exists = (p: string): Promise<boolean> =>
   access(p).then(
@@ -75,7 +80,7 @@ export function configDiff(before: unknown, after: unknown): string[] {
   flatten(after, '', b);
   const keys = [...new Set([...a.keys(), ...b.keys()])].sort();
   return keys
-    .filter((k) => a.get(k) !== b.get(k) && !k.startsWith('data.faceworld.cacheDir'))
+    .filter((k) => a.get(k) !== b.get(k) && !UNHASHED.some((u) => k === u || k.startsWith(`${u}.`)))
     .map((k) => `${k}: ${a.get(k) ?? 'unset'} -> ${b.get(k) ?? 'unset'}`);
 }
 
