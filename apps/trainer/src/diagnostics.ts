@@ -59,17 +59,22 @@ export function spearmanBrown(r: number): number {
 }
 
 /**
+ * Below this reliability a source's large-batch gradient is mostly noise: dividing by sqrt(ρ) then amplifies an
+ * estimate that is itself noise (a split-half cosine of 0.004 turns a raw cosine of 0.35 into "1.000"), so
+ * {@link correctedCosine} reports null instead. 0.2 = a split-half cosine of about 0.11.
+ */
+export const MIN_RELIABILITY = 0.2;
+
+/**
  * The cross cosine corrected for attenuation by noise (Spearman's correction): with g = s + n and noise independent
  * across sources, cos(g_a, g_b) ≈ cos(s_a, s_b) · sqrt(ρ_a ρ_b), ρ = ||s||² / E||g||² the batch's reliability. So
- * cross / sqrt(ρ_a ρ_b), clipped to [-1, 1]; null when either reliability is not positive. The two sources share
- * their reals, whose noise is common to both gradients, so the correction is approximate (it treats shared noise as
- * signal in the cross term).
+ * cross / sqrt(ρ_a ρ_b), clipped to [-1, 1]; null when either reliability is below {@link MIN_RELIABILITY} (the
+ * correction is then unstable) or the cosine is not finite. The two sources share their reals, whose noise is
+ * common to both gradients, so the correction is approximate (it treats shared noise as signal in the cross term).
  */
 export function correctedCosine(cross: number, relA: number, relB: number): number | null {
-  if (!(relA > 0 && relB > 0) || !Number.isFinite(cross)) return null;
-  // sqrt of each, not of the product: relA · relB of two tiny reliabilities would underflow to 0 (and 0/0 = NaN);
-  // sqrt(x) ≥ 2.2e-162 for any positive double, so this product stays positive.
-  return Math.max(-1, Math.min(1, cross / (Math.sqrt(relA) * Math.sqrt(relB))));
+  if (!(relA >= MIN_RELIABILITY && relB >= MIN_RELIABILITY) || !Number.isFinite(cross)) return null;
+  return Math.max(-1, Math.min(1, cross / Math.sqrt(relA * relB)));
 }
 
 /** cos from a Gram matrix entry and two diagonal entries, 0 when a norm is 0 (as `@cs-dfd/gramian`). */

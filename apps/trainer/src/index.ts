@@ -43,6 +43,7 @@ export {
   largeBatchDue,
   largeBatchPlan,
   largeBatchSteps,
+  MIN_RELIABILITY,
   spearmanBrown,
 } from './diagnostics.js';
 export {
