@@ -223,7 +223,7 @@ describe('summarize', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cs-dfd-grid-sum-'));
     await writeFile(join(dir, 'results.json'), JSON.stringify(RESULTS));
     const files = await summarizeDir(dir);
-    expect(files).toEqual(summaryFiles(RESULTS));
+    expect(files).toEqual({ ...summaryFiles(RESULTS), results: RESULTS });
     expect(JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8'))).toEqual(files.summary);
     expect(await readFile(join(dir, 'tables.md'), 'utf8')).toBe(files.markdown);
     expect(await readFile(join(dir, 'summary.csv'), 'utf8')).toBe(files.csv);
