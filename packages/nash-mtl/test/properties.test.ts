@@ -1,7 +1,21 @@
 import { gramCases, gramTimes, permutationOf, permuteGram } from '@cs-dfd/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nashMtl } from '../src/index.js';
+import { minNormSquared, nashMtl } from '../src/index.js';
+
+/** Squared min norm over the simplex of the unit-normalised non-zero gradients (∞ with fewer than two). */
+function cosineMinNormSquared(G: Float64Array, K: number): number {
+  const idx = Array.from({ length: K }, (_, i) => i).filter((i) => G[i * K + i]! > 0);
+  if (idx.length < 2) return Number.POSITIVE_INFINITY;
+  const m = idx.length;
+  const C = new Float64Array(m * m);
+  idx.forEach((i, a) =>
+    idx.forEach((j, c) => {
+      C[a * m + c] = G[i * K + j]! / Math.sqrt(G[i * K + i]! * G[j * K + j]!);
+    }),
+  );
+  return minNormSquared(C, m);
+}
 
 const nash = nashMtl();
 
@@ -47,6 +61,10 @@ describe('nashMtl properties on random G (rank-deficient, zero rows, scales 1e-1
       fc.property(
         gramCases(2, 7).chain((c) => fc.tuple(fc.constant(c), permutationOf(c.K))),
         ([{ G, K }, perm]) => {
+          // Only where the equilibrium is resolvable: within ~1e-8 of Pareto stationarity (e.g. g₃ = −g₁ up to
+          // 1e-5 relative at scale 1e13) the solve is dominated by rounding and the documented fallback (weights
+          // 0, `stationary`) may trigger for one task order and not the other.
+          fc.pre(cosineMinNormSquared(G, K) > 1e-8);
           const w = nash.weights(G, K);
           const wp = nash.weights(permuteGram(G, K, perm), K);
           perm.forEach((src, i) => {
