@@ -1,5 +1,6 @@
 // Workspace packages export a "@cs-dfd/source" condition pointing at src/*.ts, so tests run against the
 // sources of every package they import (no stale dist/ between a change and its test).
+import { fileURLToPath } from 'node:url';
 import { defineProject, mergeConfig } from 'vitest/config';
 
 const conditions = ['@cs-dfd/source', 'import', 'module', 'node', 'default'];
@@ -15,6 +16,7 @@ export function packageProject(overrides = {}) {
       test: {
         environment: 'node',
         include: ['test/**/*.test.ts'],
+        setupFiles: [fileURLToPath(new URL('./fast-check-seed.js', import.meta.url))],
         testTimeout: 60_000,
         hookTimeout: 60_000,
       },

@@ -127,10 +127,13 @@ function bruteForce(p: Problem): number {
       }),
     );
     let singular = false;
+    // Singular relative to each column's own squared norm, not the first one's: a column 1e5 times shorter than
+    // another is not dependent on it (a CI run drew exactly that, and this enumeration then missed the optimum).
+    const diag = M.map((row, a) => row[a]!);
     for (let c = 0; c < k && !singular; c++) {
       let piv = c;
       for (let r = c + 1; r < k; r++) if (Math.abs(M[r]![c]!) > Math.abs(M[piv]![c]!)) piv = r;
-      if (Math.abs(M[piv]![c]!) < 1e-9 * Math.max(1e-300, Math.abs(M[0]![0]!))) singular = true;
+      if (Math.abs(M[piv]![c]!) < 1e-9 * Math.max(1e-300, diag[c]!)) singular = true;
       [M[c], M[piv]] = [M[piv]!, M[c]!];
       for (let r = 0; r < k; r++) {
         if (r === c) continue;

@@ -52,6 +52,18 @@ function imtlOnVectors(J: number[][]): number[] {
   return [1 - tail.reduce((s, x) => s + x, 0), ...tail];
 }
 
+/** max |cos(g_i, g_j)| over pairs of non-zero gradients, from G. */
+function maxPairCosine(G: Float64Array, K: number): number {
+  let most = 0;
+  for (let i = 0; i < K; i++) {
+    for (let j = i + 1; j < K; j++) {
+      const den = Math.sqrt(G[i * K + i]! * G[j * K + j]!);
+      if (den > 0) most = Math.max(most, Math.abs(G[i * K + j]!) / den);
+    }
+  }
+  return most;
+}
+
 describe('imtlG: published values', () => {
   it("reproduces torchjd's golden weights and update on J = [[-4, 1, 1], [6, 1, 1]]", () => {
     const w = imtlG().weights(gramOfRows(GOLDEN_J), 2);
@@ -110,6 +122,9 @@ describe('imtlG: properties', () => {
           }),
         ),
         ({ p: { G, K }, perm }) => {
+          // Two gradients opposite to within 1e-6 in cosine (a CI run drew g₄ = −g₀ to 1e-9 relative) leave
+          // IMTL-G's equal-projection system near-singular: its weights are then rounding artefacts of any order.
+          fc.pre(maxPairCosine(G, K) < 1 - 1e-6);
           const w = imtlG().weights(G, K);
           const wp = imtlG().weights(permuteGram(G, K, perm), K);
           const size = Math.max(1, ...Array.from(w, Math.abs));
