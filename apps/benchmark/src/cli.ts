@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { writeFileAtomic } from '@cs-dfd/plots';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { list, nonNegativeInt, positiveInt } from './cli-args.js';
 import { addGridCommand } from './grid/command.js';
 import { METHODS } from './methods.js';
 import { addMultiMnistCommand } from './multimnist/command.js';
@@ -9,18 +10,6 @@ import { addPerfCommands } from './perf/command.js';
 import { stepSuite } from './perf/step.js';
 import { fmt, markdownTable } from './table.js';
 import { toyProtocol } from './toy/index.js';
-
-const positiveInt = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0)
-    throw new InvalidArgumentError(`expected a positive integer, got "${v}"`);
-  return n;
-};
-const list = (v: string): string[] =>
-  v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
 
 const program = new Command('cs-dfd-bench').description(
   'cs-dfd benchmarks: optimizer protocols and performance suites (prints machine and backend)',
@@ -103,12 +92,6 @@ program
       if (opts.json) await writeFileAtomic(opts.json, `${JSON.stringify({ machine, rows }, null, 2)}\n`);
     },
   );
-
-const nonNegativeInt = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected an integer >= 0, got "${v}"`);
-  return n;
-};
 
 program
   .command('step')

@@ -1,7 +1,8 @@
 /** The `grid` subcommand of cs-dfd-bench (DESIGN §14); the lead's cli.ts calls {@link addGridCommand}. */
 import { join } from 'node:path';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { barProgress, ConfigError, defaultProgress, lineProgress, type Progress } from 'cs-dfd-train';
+import { collect, list, positiveInt } from '../cli-args.js';
 import { GridError } from './errors.js';
 import { GRID_FILES, summarizeDir } from './outputs.js';
 import type { CrossDomainSet, GridProtocol } from './protocol.js';
@@ -9,19 +10,6 @@ import { writeGridReport } from './report/index.js';
 import { runGrid } from './run.js';
 import { GRID_METHODS } from './types.js';
 import { loadVariants } from './variants.js';
-
-const positiveInt = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0)
-    throw new InvalidArgumentError(`expected a positive integer, got "${v}"`);
-  return n;
-};
-const list = (v: string): string[] =>
-  v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 /** `name=FILE[,FILE]` -> a cross-domain set. */
 export function parseCross(v: string): CrossDomainSet {

@@ -1,25 +1,15 @@
 import { writeFileAtomic } from '@cs-dfd/plots';
 import { type Command, InvalidArgumentError } from 'commander';
+import { list, positiveInt } from '../cli-args.js';
 import { METHODS } from '../methods.js';
 import { MULTIMNIST_DEFAULTS, multiMnistProtocol } from './index.js';
 
-const positiveInt = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0)
-    throw new InvalidArgumentError(`expected a positive integer, got "${v}"`);
-  return n;
-};
 const positive = (v: string): number => {
   const n = Number(v);
   if (!(n > 0 && Number.isFinite(n)))
     throw new InvalidArgumentError(`expected a positive number, got "${v}"`);
   return n;
 };
-const list = (v: string): string[] =>
-  v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
 const seedList = (v: string): number[] =>
   list(v).map((s) => {
     const n = Number(s);

@@ -5,8 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import type { CandidateName } from '@cs-dfd/backend';
 import { writeFileAtomic } from '@cs-dfd/plots';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { applyOverrides, planMethod, readConfigFile, type TrainConfigInput } from 'cs-dfd-train';
+import { collect, list, nonNegativeInt, positiveInt } from '../cli-args.js';
 import { fmt } from '../table.js';
 import { machineLine } from './machine.js';
 import {
@@ -21,23 +22,6 @@ import {
 } from './method-step.js';
 import { type Consumer, keepUp, keepUpTable, rateTable, synthesisSuite } from './synthesis.js';
 
-const positiveInt = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0)
-    throw new InvalidArgumentError(`expected a positive integer, got "${v}"`);
-  return n;
-};
-const nonNegativeInt = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected an integer >= 0, got "${v}"`);
-  return n;
-};
-const list = (v: string): string[] =>
-  v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-const collect = (v: string, acc: string[]): string[] => [...acc, v];
 const loads = (l: readonly number[]) => l.map((x) => x.toFixed(2)).join('/');
 
 /** The trainer configuration under every method: an optional config file, then `--set key=value` overrides. */
