@@ -12,5 +12,6 @@ const seed =
       ? Number(env)
       : 20261126;
 if (!Number.isInteger(seed)) throw new Error(`FC_SEED must be an integer or "random", got "${env}"`);
-if (env === 'random') console.log(`fast-check seed ${seed} for this test file (FC_SEED=${seed} repeats its draws)`);
+if (env === 'random')
+  console.log(`fast-check seed ${seed} for this test file (FC_SEED=${seed} repeats its draws)`);
 fc.configureGlobal({ ...fc.readConfigureGlobal(), seed });
