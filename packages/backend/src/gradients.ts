@@ -34,6 +34,10 @@ type Pool = {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 };
 
+/** The pooling geometry of a pool kernel's attributes on input shape `shape` (dilation 1, NHWC). */
+const poolInfo = (shape: [number, number, number, number], a: Pool) =>
+  backend_util.computePool2DInfo(shape, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+
 function stridedTap(
   t: Tensor4D,
   i: number,
@@ -59,14 +63,7 @@ function stridedTap(
  */
 export function maxPoolSelect(v: Tensor4D, x: Tensor4D, attrs: Pool): Tensor4D {
   return tf.tidy(() => {
-    const info = backend_util.computePool2DInfo(
-      x.shape,
-      attrs.filterSize,
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-    );
+    const info = poolInfo(x.shape, attrs);
     const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
     const { effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
     const { top, left } = info.padInfo;
@@ -126,14 +123,7 @@ const avgPoolGradGrad: GradConfig = {
     return {
       dy: () =>
         tf.tidy(() => {
-          const info = backend_util.computePool2DInfo(
-            x.shape,
-            a.filterSize,
-            a.strides,
-            1,
-            a.pad,
-            a.dimRoundingMode,
-          );
+          const info = poolInfo(x.shape, a);
           const { filterHeight: fh, filterWidth: fw, inChannels: C } = info;
           const ones = tf.ones([fh, fw, C, 1]) as Tensor4D;
           const sums = tf.depthwiseConv2d(
@@ -218,14 +208,7 @@ const avgPoolGrad: GradConfig = {
     return {
       x: () =>
         tf.tidy(() => {
-          const info = backend_util.computePool2DInfo(
-            x.shape,
-            a.filterSize,
-            a.strides,
-            1,
-            a.pad,
-            a.dimRoundingMode,
-          );
+          const info = poolInfo(x.shape, a);
           const { top, bottom, left, right } = info.padInfo;
           let scaled = dy as Tensor4D;
           if (top > 0 || bottom > 0 || left > 0 || right > 0) {
