@@ -10,6 +10,7 @@ import {
   conv2DBackpropFilterComposed,
   conv2DBackpropFilterGemm,
   maxPoolGradHeap,
+  maxPoolGradKernel,
 } from '../dist/kernels/index.js';
 
 const REPS = Number(process.env.REPS ?? 15);
@@ -63,8 +64,11 @@ const fmt = (r) =>
     .map(([k, v]) => `${k} ${v.toFixed(2)}`)
     .join(' | ');
 
-console.log('\nConv2DBackpropFilter: im2col+GEMM (registered) vs conv of transposed tensors (previous)');
-const gemm = conv2DBackpropFilterGemm('wasm');
+console.log(
+  '\nConv2DBackpropFilter: SIMD kernel (registered; GEMM where co % 8 != 0) vs im2col+GEMM vs conv of transposed tensors',
+);
+const simd = conv2DBackpropFilterGemm('wasm');
+const gemm = conv2DBackpropFilterGemm('wasm', { simd: false });
 const viaConv = conv2DBackpropFilterComposed('wasm');
 const convShapes = [
   // [B, H, W, ci, co, k, stride, pad, label]
@@ -87,12 +91,17 @@ for (const [B, H, W, ci, co, f, s, pad, label] of convShapes) {
   const dy = tensor(y.shape);
   const inputs = { x: info(x), dy: info(dy) };
   const attrs = { strides: [s, s], pad, dataFormat: 'NHWC', filterShape: [f, f, ci, co] };
-  const r = race({ gemm: () => call(gemm, inputs, attrs), conv: () => call(viaConv, inputs, attrs) });
+  const r = race({
+    simd: () => call(simd, inputs, attrs),
+    gemm: () => call(gemm, inputs, attrs),
+    conv: () => call(viaConv, inputs, attrs),
+  });
   console.log(`${String(label).padEnd(26)} ${fmt(r)}   (x ${B}x${H}x${W}x${ci}, ${f}x${f}x${co} s${s})`);
   tf.dispose([x, y, dy]);
 }
 
-console.log('\nMaxPoolGrad 2x2 s2: heap loop (registered) vs stock wasm (wrong for windows <= 0)');
+console.log('\nMaxPoolGrad 2x2 s2: SIMD (registered) vs JS heap loop vs stock wasm (wrong for windows <= 0)');
+const jsMaxPoolGrad = maxPoolGradKernel({ simd: false });
 const stockMaxPoolGrad = stockWasmKernel('MaxPoolGrad');
 // A stock kernel binds its wasm function at backend start-up, which ran after ours replaced it.
 stockMaxPoolGrad?.setupFunc?.(backend);
@@ -105,7 +114,10 @@ for (const [B, H, C] of [
   const dy = tensor([B, H / 2, H / 2, C]);
   const inputs = { dy: info(dy), input: info(x), output: info(dy) };
   const attrs = { filterSize: [2, 2], strides: [2, 2], pad: 'valid' };
-  const alts = { heap: () => call(maxPoolGradHeap, inputs, attrs) };
+  const alts = {
+    simd: () => call(maxPoolGradHeap, inputs, attrs),
+    js: () => call(jsMaxPoolGrad, inputs, attrs),
+  };
   if (stockMaxPoolGrad && stockMaxPoolGrad.kernelFunc !== maxPoolGradHeap) {
     alts.stock = () => call(stockMaxPoolGrad.kernelFunc, inputs, attrs);
   }

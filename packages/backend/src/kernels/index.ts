@@ -22,7 +22,7 @@ export { conv2DBackpropFilterComposed, conv2DBackpropInputComposed } from './con
 export { conv2DBackpropFilterGemm, type FilterGemmOptions } from './conv2d-filter-gemm.js';
 export { depthwiseBackpropFilterComposed, depthwiseBackpropInputComposed } from './depthwise-backprop.js';
 export { gatherRows } from './gather.js';
-export { maxPoolGradHeap } from './max-pool-grad.js';
+export { maxPoolGradHeap, maxPoolGradKernel } from './max-pool-grad.js';
 export { reduceLeading } from './reduce.js';
 
 /**

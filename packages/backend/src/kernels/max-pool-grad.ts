@@ -5,15 +5,30 @@ import {
   type MaxPoolGradAttrs,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { heapPointer, trainKernels } from '../wasm/kernels.js';
 import { heapBackend } from './heap.js';
 
 /**
- * MaxPoolGrad for the wasm backend, on the wasm heap in plain JS. Each dy cell goes to the first maximum of its
- * window in row-major scan order, padded cells never win: the semantics of the cpu backend's reference kernel.
- * wasm's own kernel starts its running maximum at 0 (it loses the gradient, or sends it to the wrong cell, when a
- * window's maximum is <= 0), which ReLU-free nets and pooled logits hit constantly.
+ * MaxPoolGrad for the wasm backend, on the wasm heap. Each dy cell goes to the first maximum of its window in
+ * row-major scan order, padded cells never win: the semantics of the cpu backend's reference kernel. wasm's own
+ * kernel starts its running maximum at 0 (it loses the gradient, or sends it to the wrong cell, when a window's
+ * maximum is <= 0), which ReLU-free nets and pooled logits hit constantly. The 2×2/2 unpadded pool with channels a
+ * multiple of 4 (every pool of the detectors here) runs in wasm SIMD (`train-kernels.wat`, 4–8x the JS loop);
+ * `simd: false`, other pools and a backend the SIMD module cannot bind to take the JS loops.
  */
-export const maxPoolGradHeap: KernelFunc = ({ inputs, backend, attrs }) => {
+export function maxPoolGradKernel(options: { simd?: boolean } = {}): KernelFunc {
+  return ({ inputs, backend, attrs }) => maxPoolGrad(inputs, backend, attrs, options.simd !== false);
+}
+
+/** The registered MaxPoolGrad: {@link maxPoolGradKernel} with the SIMD path where it applies. */
+export const maxPoolGradHeap: KernelFunc = maxPoolGradKernel();
+
+function maxPoolGrad(
+  inputs: Parameters<KernelFunc>[0]['inputs'],
+  backend: object,
+  attrs: Parameters<KernelFunc>[0]['attrs'],
+  useSimd: boolean,
+): TensorInfo {
   const heap = heapBackend(backend, 'maxPoolGradHeap');
   const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as MaxPoolGradAttrs;
@@ -35,6 +50,12 @@ export const maxPoolGradHeap: KernelFunc = ({ inputs, backend, attrs }) => {
   const dx = heap.typedArrayFromHeap(out);
   const { top: t, bottom, left: l, right } = info.padInfo;
   if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && t === 0 && bottom === 0 && l === 0 && right === 0) {
+    const simd = useSimd && C % 4 === 0 && H % 2 === 0 && W % 2 === 0 ? trainKernels(heap) : null;
+    if (simd != null) {
+      const p = (i: TensorInfo) => heapPointer(heap, i);
+      simd.maxPool2x2Grad(p(input), p(dy), p(out), batchSize, H, W, C);
+      return out;
+    }
     pool2x2Grad(x, g, dx, batchSize, H, W, C);
     return out;
   }
@@ -78,7 +99,7 @@ export const maxPoolGradHeap: KernelFunc = ({ inputs, backend, attrs }) => {
     }
   }
   return out;
-};
+}
 
 /**
  * The 2×2, stride-2, unpadded case (every max-pool of the detectors here): windows do not overlap, so each covered

@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { Rng } from '@cs-dfd/rng';
+import { backend_util } from '@tensorflow/tfjs-core';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error: a plain .mjs build script without type declarations
+import { assembleTrainKernels, renderModule } from '../scripts/wasm-module.mjs';
+import type { HeapBackend } from '../src/kernels/heap.js';
+import { conv2DBackpropFilterGemm } from '../src/kernels/index.js';
+import { trainKernels } from '../src/wasm/kernels.js';
+import { backendOf, type HostTensor, randomTensor, relErr, runKernelOn, setupBackends } from './helpers.js';
+
+beforeAll(setupBackends);
+
+const RUNS = { numRuns: 40, seed: 20261126 };
+
+describe('train-kernels.wat', () => {
+  it('the committed module is what the .wat assembles to', async () => {
+    const committed = readFileSync(new URL('../src/wasm/train-kernels.wasm.ts', import.meta.url), 'utf8');
+    expect(committed).toBe(renderModule(await assembleTrainKernels()));
+  });
+
+  it("binds to the wasm backend's heap (the tests below would otherwise check the JS fallbacks)", () => {
+    const kernels = trainKernels(backendOf('wasm') as unknown as HeapBackend);
+    expect(kernels).not.toBeNull();
+    expect(typeof kernels?.filterGrad).toBe('function');
+    expect(typeof kernels?.maxPool2x2Grad).toBe('function');
+  });
+});
+
+type Pad = 'valid' | 'same' | [[0, 0], [number, number], [number, number], [0, 0]];
+const padArb: fc.Arbitrary<Pad> = fc.oneof(
+  fc.constant('valid' as const),
+  fc.constant('same' as const),
+  fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)).map(
+    ([t, b, l, r]) =>
+      [
+        [0, 0],
+        [t, b],
+        [l, r],
+        [0, 0],
+      ] as Pad,
+  ),
+);
+
+describe('SIMD Conv2DBackpropFilter', () => {
+  // Output channels a multiple of 8 (the SIMD kernel's condition); K = fh·fw·ci of every residue mod 4 (row tail),
+  // maps smaller and larger than a 256-position block, strides that skip input, pads of every kind.
+  const simdCase = fc.record({
+    seed: fc.integer(),
+    B: fc.integer({ min: 1, max: 3 }),
+    H: fc.integer({ min: 1, max: 20 }),
+    W: fc.integer({ min: 1, max: 20 }),
+    ci: fc.integer({ min: 1, max: 5 }),
+    co: fc.constantFrom(8, 16, 24),
+    fh: fc.integer({ min: 1, max: 4 }),
+    fw: fc.integer({ min: 1, max: 4 }),
+    sh: fc.integer({ min: 1, max: 3 }),
+    sw: fc.integer({ min: 1, max: 3 }),
+    pad: padArb,
+  });
+  const simd = conv2DBackpropFilterGemm('wasm');
+  const gemm = conv2DBackpropFilterGemm('wasm', { simd: false });
+
+  it('equals the cpu reference kernel and the GEMM path', () => {
+    fc.assert(
+      fc.property(simdCase, (c) => {
+        const filter: [number, number, number, number] = [c.fh, c.fw, c.ci, c.co];
+        const info = backend_util.computeConv2DInfo([c.B, c.H, c.W, c.ci], filter, [c.sh, c.sw], 1, c.pad);
+        fc.pre(info.outHeight > 0 && info.outWidth > 0);
+        const rng = new Rng(c.seed);
+        const x = randomTensor(rng, [c.B, c.H, c.W, c.ci]);
+        const dy = randomTensor(rng, info.outShape);
+        const attrs = { strides: [c.sh, c.sw], pad: c.pad, dataFormat: 'NHWC', filterShape: filter };
+        const ref = runKernelOn('cpu', 'Conv2DBackpropFilter', { x, dy }, attrs);
+        const got = runKernelOn('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs, simd);
+        const viaGemm = runKernelOn('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs, gemm);
+        expect(got.shape).toEqual(ref.shape);
+        expect(relErr(got.values, ref.values)).toBeLessThan(1e-5);
+        expect(relErr(got.values, viaGemm.values)).toBeLessThan(1e-5);
+      }),
+      RUNS,
+    );
+  });
+
+  it('reads x in place when the forward pass used all of it unpadded, and §12-sized layers agree', () => {
+    const rng = new Rng(7);
+    for (const [shape, co, pad] of [
+      [[2, 9, 9, 4], 16, 'valid'],
+      [[2, 34, 34, 3], 8, 'valid'],
+      [[2, 32, 32, 8], 16, 'same'],
+    ] as const) {
+      const x = randomTensor(rng, [...shape]);
+      const info = backend_util.computeConv2DInfo([...shape], [3, 3, shape[3], co], 1, 1, pad);
+      const dy = randomTensor(rng, info.outShape);
+      const attrs = { strides: [1, 1], pad, dataFormat: 'NHWC', filterShape: [3, 3, shape[3], co] };
+      const ref = runKernelOn('cpu', 'Conv2DBackpropFilter', { x, dy }, attrs);
+      const got = runKernelOn('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs, simd);
+      expect(relErr(got.values, ref.values)).toBeLessThan(1e-5);
+    }
+  });
+});
+
+describe('SIMD MaxPoolGrad (2x2, stride 2, channels a multiple of 4)', () => {
+  // Values drawn from a small set with -0, +-Infinity and NaN: ties, all-negative and all-(-Infinity) windows, and
+  // NaN (never the maximum) in every window position.
+  const special = [-2, -1, -0, 0, 0.5, 1, 2, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, Number.NaN];
+  const poolCase = fc.record({
+    B: fc.integer({ min: 1, max: 3 }),
+    OH: fc.integer({ min: 1, max: 6 }),
+    OW: fc.integer({ min: 1, max: 6 }),
+    C: fc.constantFrom(4, 8, 12, 16),
+    seed: fc.integer(),
+    specials: fc.boolean(),
+  });
+
+  it('equals the cpu reference kernel bit for bit', () => {
+    fc.assert(
+      fc.property(poolCase, (c) => {
+        const shape = [c.B, 2 * c.OH, 2 * c.OW, c.C];
+        const rng = new Rng(c.seed);
+        const input: HostTensor = randomTensor(rng, shape);
+        if (c.specials) {
+          input.values = input.values.map(() => special[Math.floor(rng.next() * special.length)]!);
+        }
+        const dy = randomTensor(rng, [c.B, c.OH, c.OW, c.C]);
+        const attrs = { filterSize: [2, 2], strides: [2, 2], pad: 'valid' };
+        const output = runKernelOn('cpu', 'MaxPool', { x: input }, attrs);
+        const ref = runKernelOn('cpu', 'MaxPoolGrad', { dy, input, output }, attrs);
+        const got = runKernelOn('wasm', 'MaxPoolGrad', { dy, input, output }, attrs);
+        expect(Array.from(got.values)).toEqual(Array.from(ref.values));
+      }),
+      RUNS,
+    );
+  });
+});
