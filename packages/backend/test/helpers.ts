@@ -3,6 +3,7 @@ import type { Rng } from '@cs-dfd/rng';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { getKernel, type KernelBackend, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import fc from 'fast-check';
 import { registerSecondOrderGradients } from '../src/gradients.js';
 import { registerWasmTrainingKernels } from '../src/kernels/index.js';
 import { registerReductionGradients } from '../src/reduce-gradients.js';
@@ -76,3 +77,19 @@ export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return diff / (1 + scale);
 }
+
+/** A convolution's padding: `valid`, `same` or explicit [top, bottom] × [left, right] of 0–2. */
+export type Pad = 'valid' | 'same' | [[0, 0], [number, number], [number, number], [0, 0]];
+export const padArb: fc.Arbitrary<Pad> = fc.oneof(
+  fc.constant('valid' as const),
+  fc.constant('same' as const),
+  fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)).map(
+    ([t, b, l, r]) =>
+      [
+        [0, 0],
+        [t, b],
+        [l, r],
+        [0, 0],
+      ] as Pad,
+  ),
+);

@@ -7,24 +7,9 @@ import {
   registerWasmTrainingKernels,
   stockWasmKernel,
 } from '../src/kernels/index.js';
-import { backendOf, randomTensor, relErr, runKernelOn, setupBackends } from './helpers.js';
+import { backendOf, padArb, randomTensor, relErr, runKernelOn, setupBackends } from './helpers.js';
 
 beforeAll(setupBackends);
-
-type Pad = 'valid' | 'same' | [[0, 0], [number, number], [number, number], [0, 0]];
-const padArb: fc.Arbitrary<Pad> = fc.oneof(
-  fc.constant('valid' as const),
-  fc.constant('same' as const),
-  fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)).map(
-    ([t, b, l, r]) =>
-      [
-        [0, 0],
-        [t, b],
-        [l, r],
-        [0, 0],
-      ] as Pad,
-  ),
-);
 
 const convCase = fc.record({
   seed: fc.integer(),

@@ -8,7 +8,15 @@ import { assembleTrainKernels, renderModule } from '../scripts/wasm-module.mjs';
 import type { HeapBackend } from '../src/kernels/heap.js';
 import { conv2DBackpropFilterGemm } from '../src/kernels/index.js';
 import { trainKernels } from '../src/wasm/kernels.js';
-import { backendOf, type HostTensor, randomTensor, relErr, runKernelOn, setupBackends } from './helpers.js';
+import {
+  backendOf,
+  type HostTensor,
+  padArb,
+  randomTensor,
+  relErr,
+  runKernelOn,
+  setupBackends,
+} from './helpers.js';
 
 beforeAll(setupBackends);
 
@@ -27,21 +35,6 @@ describe('train-kernels.wat', () => {
     expect(typeof kernels?.maxPool2x2Grad).toBe('function');
   });
 });
-
-type Pad = 'valid' | 'same' | [[0, 0], [number, number], [number, number], [0, 0]];
-const padArb: fc.Arbitrary<Pad> = fc.oneof(
-  fc.constant('valid' as const),
-  fc.constant('same' as const),
-  fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)).map(
-    ([t, b, l, r]) =>
-      [
-        [0, 0],
-        [t, b],
-        [l, r],
-        [0, 0],
-      ] as Pad,
-  ),
-);
 
 describe('SIMD Conv2DBackpropFilter', () => {
   // Output channels a multiple of 8 (the SIMD kernel's condition); K = fh·fw·ci of every residue mod 4 (row tail),
