@@ -34,6 +34,16 @@ describe('train-kernels.wat', () => {
     expect(typeof kernels?.filterGrad).toBe('function');
     expect(typeof kernels?.maxPool2x2Grad).toBe('function');
   });
+
+  it('is null for a backend whose memory it cannot import (a shared memory, or none)', () => {
+    // @types/node 20 does not declare the WebAssembly API (lib.dom would).
+    const { Memory } = (globalThis as unknown as { WebAssembly: { Memory: new (d: object) => object } })
+      .WebAssembly;
+    const shared = new Memory({ initial: 1, maximum: 2, shared: true });
+    const fake = (memory: unknown) => ({ wasm: { asm: { memory } } }) as unknown as HeapBackend;
+    expect(trainKernels(fake(shared))).toBeNull();
+    expect(trainKernels(fake(undefined))).toBeNull();
+  });
 });
 
 describe('SIMD Conv2DBackpropFilter', () => {

@@ -55,7 +55,7 @@ export function trainKernels(backend: HeapBackend): TrainKernels | null {
   const memory = (backend as unknown as WasmInternals).wasm?.asm?.memory;
   if (memory instanceof wasmApi.Memory) {
     try {
-      compiled ??= new wasmApi.Module(Buffer.from(TRAIN_KERNELS_WASM, 'base64'));
+      compiled ??= new wasmApi.Module(Uint8Array.from(atob(TRAIN_KERNELS_WASM), (c) => c.charCodeAt(0)));
       const exports = new wasmApi.Instance(compiled, { env: { memory } }).exports;
       kernels = {
         filterGrad: exports.filter_grad as TrainKernels['filterGrad'],
