@@ -12,6 +12,9 @@ export {
   SECOND_ORDER_GRADIENTS,
 } from './gradients.js';
 export {
+  BATCH_NORM_TRAIN,
+  BATCH_NORM_TRAIN_GRAD,
+  fusedBatchNormApplies,
   type KernelRegistration,
   registerWasmTrainingKernels,
   restoreStockWasmKernels,

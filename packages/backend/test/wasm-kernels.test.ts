@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Rng } from '@cs-dfd/rng';
-import { backend_util } from '@tensorflow/tfjs-core';
+import { backend_util, getKernel, type TensorInfo } from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { assembleTrainKernels, renderModule } from '../scripts/wasm-module.mjs';
+import { BackendError } from '../src/errors.js';
 import type { HeapBackend } from '../src/kernels/heap.js';
-import { conv2DBackpropFilterGemm } from '../src/kernels/index.js';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, conv2DBackpropFilterGemm } from '../src/kernels/index.js';
 import { trainKernels } from '../src/wasm/kernels.js';
 import {
   backendOf,
@@ -135,5 +136,109 @@ describe('SIMD MaxPoolGrad (2x2, stride 2, channels a multiple of 4)', () => {
       }),
       RUNS,
     );
+  });
+});
+
+describe('SIMD training-mode BatchNorm kernels', () => {
+  /** Runs a multi-output wasm kernel on host data and reads every output back. */
+  function runMulti(name: string, inputs: Record<string, HostTensor>, attrs: Record<string, number>) {
+    const backend = backendOf('wasm');
+    const infos: Record<string, TensorInfo> = {};
+    for (const [k, t] of Object.entries(inputs)) {
+      infos[k] = { dataId: backend.write(t.values, t.shape, 'float32'), shape: t.shape, dtype: 'float32' };
+    }
+    try {
+      const outs = getKernel(name, 'wasm')!.kernelFunc({ inputs: infos, attrs, backend }) as TensorInfo[];
+      return outs.map((o) => {
+        const values = Float64Array.from(backend.readSync(o.dataId) as Float32Array);
+        backend.disposeData(o.dataId);
+        return values;
+      });
+    } finally {
+      for (const t of Object.values(infos)) backend.disposeData(t.dataId);
+    }
+  }
+
+  const bnCase = fc.record({
+    seed: fc.integer(),
+    rows: fc.integer({ min: 2, max: 300 }),
+    C: fc.constantFrom(4, 8, 16, 36),
+    offset: fc.constantFrom(0, 3, -50),
+    epsilon: fc.constantFrom(1e-5, 1e-3),
+  });
+
+  it('forward and gradient equal float64 host formulas (means far from 0 included)', () => {
+    fc.assert(
+      fc.property(bnCase, ({ seed, rows, C, offset, epsilon }) => {
+        const rng = new Rng(seed);
+        const x = randomTensor(rng, [rows, C], offset - 1, offset + 1);
+        const gamma = randomTensor(rng, [C], -2, 2);
+        const beta = randomTensor(rng, [C]);
+        const dy = randomTensor(rng, [rows, C]);
+        const [y, xc, mean, variance, inv] = runMulti(BATCH_NORM_TRAIN, { x, gamma, beta }, { epsilon });
+        // float64 reference, two-pass
+        const m = new Float64Array(C);
+        const v = new Float64Array(C);
+        for (let i = 0; i < rows * C; i++) m[i % C]! += x.values[i]! / rows;
+        for (let i = 0; i < rows * C; i++) v[i % C]! += (x.values[i]! - m[i % C]!) ** 2 / rows;
+        const is = Array.from(v, (s) => 1 / Math.sqrt(s + epsilon));
+        const xcRef = Array.from(x.values, (val, i) => val - m[i % C]!);
+        expect(relErr(mean!, m)).toBeLessThan(1e-6);
+        expect(relErr(variance!, v)).toBeLessThan(1e-5);
+        expect(relErr(inv!, is)).toBeLessThan(1e-5);
+        // x - μ in float32: μ rounds to float32 first, an error of half an ulp of |μ| ≈ |offset|.
+        expect(relErr(xc!, xcRef)).toBeLessThan(4e-7 * (1 + Math.abs(offset)));
+        // y from the kernel's own xc: the float32 rounding of x - μ is checked just above, and amplified by 1/σ here
+        // when a channel's spread is tiny against its mean.
+        const yRef = Array.from(xc!, (d, i) => d * gamma.values[i % C]! * is[i % C]! + beta.values[i % C]!);
+        expect(relErr(y!, yRef)).toBeLessThan(1e-5);
+        // gradient from the kernel's own saved xc and inv (as the op hands them over)
+        const [dx, dgamma, dbeta] = runMulti(
+          BATCH_NORM_TRAIN_GRAD,
+          {
+            dy,
+            xc: { values: Float32Array.from(xc!), shape: [rows, C] },
+            invStd: { values: Float32Array.from(inv!), shape: [C] },
+            gamma,
+          },
+          {},
+        );
+        // The reference takes the kernel's own xc and 1/σ (float32 values), so it checks the gradient kernel alone.
+        const sb = new Float64Array(C);
+        const sg = new Float64Array(C);
+        for (let i = 0; i < rows * C; i++) {
+          sb[i % C]! += dy.values[i]!;
+          sg[i % C]! += dy.values[i]! * xc![i]!;
+        }
+        const dxRef = Array.from(dy.values, (d, i) => {
+          const c = i % C;
+          const a = gamma.values[c]! * inv![c]!;
+          return a * (d - sb[c]! / rows - (xc![i]! * inv![c]! ** 2 * sg[c]!) / rows);
+        });
+        expect(relErr(dbeta!, sb)).toBeLessThan(1e-5);
+        expect(
+          relErr(
+            dgamma!,
+            Array.from(sg, (g, c) => g * inv![c]!),
+          ),
+        ).toBeLessThan(1e-5);
+        expect(relErr(dx!, dxRef)).toBeLessThan(1e-5);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('refuses a channel count that is not a multiple of 4, naming the shape', () => {
+    const rng = new Rng(1);
+    const x = randomTensor(rng, [3, 6]);
+    const g = randomTensor(rng, [6]);
+    let error: unknown;
+    try {
+      runMulti(BATCH_NORM_TRAIN, { x, gamma: g, beta: g }, { epsilon: 1e-3 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(BackendError);
+    expect((error as Error).message).toMatch(/multiple of 4 channels.*\[3,6\]/);
   });
 });

@@ -3,6 +3,7 @@
  * x·scale + shift) walks ~12 full-size element-wise ops and 5 reductions per layer backward; the closed form
  * below needs 5 and 2. On the trainer's small CNN the BatchNorm ops were about a third of a training step on wasm.
  */
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, fusedBatchNormApplies } from '@cs-dfd/backend';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -17,6 +18,10 @@ import * as tf from '@tensorflow/tfjs-core';
  *
  * `onStats`, when given, receives the per-channel batch mean and biased variance (shape [C]) during the forward
  * pass, for the moving statistics; they are freed when it returns.
+ *
+ * On wasm with `@cs-dfd/backend`'s kernels and a multiple of 4 channels, the forward pass and the gradient are one
+ * SIMD kernel each (`CsDfdBatchNormTrain`, `CsDfdBatchNormTrainGrad`: two passes over the data each, statistics
+ * summed in float64); elsewhere the same formulas run as tfjs ops.
  */
 export function batchNormTrain<T extends tf.Tensor>(
   x: T,
@@ -29,6 +34,9 @@ export function batchNormTrain<T extends tf.Tensor>(
   const C = x.shape[rank - 1] ?? 1;
   const axes = x.shape.map((_, i) => i).slice(0, -1);
   const n = x.size / C;
+  if (x.dtype === 'float32' && fusedBatchNormApplies(C)) {
+    return batchNormKernel(x, gamma, beta, epsilon, onStats);
+  }
   const op = tf.customGrad((xi, g, b, save) => {
     const input = xi as tf.Tensor;
     const mean = tf.mean(input, axes, true);
@@ -52,6 +60,41 @@ export function batchNormTrain<T extends tf.Tensor>(
         const cCoef = tf.mul(a, tf.div(dBeta, -n));
         const dx = tf.add(tf.add(tf.mul(d, a), cCoef), tf.mul(xc, bCoef));
         return [dx, tf.reshape(tf.mul(dyXc, inv), [C]), tf.reshape(dBeta, [C])];
+      },
+    };
+  });
+  return op(x, gamma, beta) as T;
+}
+
+/** {@link batchNormTrain} by the wasm SIMD kernels of `@cs-dfd/backend`. */
+function batchNormKernel<T extends tf.Tensor>(
+  x: T,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon: number,
+  onStats?: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void,
+): T {
+  const op = tf.customGrad((xi, g, b, save) => {
+    const [y, centred, mean, variance, invStd] = tf.engine().runKernel(
+      BATCH_NORM_TRAIN,
+      { x: xi as tf.Tensor, gamma: g as tf.Tensor, beta: b as tf.Tensor },
+      {
+        epsilon,
+      },
+    ) as tf.Tensor[];
+    onStats?.(mean as tf.Tensor1D, variance as tf.Tensor1D);
+    (save as tf.GradSaveFunc)([centred!, invStd!, g as tf.Tensor]);
+    return {
+      value: y!,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [xc, inv, gam] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+        return tf
+          .engine()
+          .runKernel(
+            BATCH_NORM_TRAIN_GRAD,
+            { dy: dy as tf.Tensor, xc, invStd: inv, gamma: gam },
+            {},
+          ) as tf.Tensor[];
       },
     };
   });

@@ -24,15 +24,17 @@ function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return d / (1e-6 + s);
 }
 
+// Channel counts that are and are not multiples of 4: on wasm the former run @cs-dfd/backend's SIMD kernels.
+const channels = fc.oneof(fc.integer({ min: 1, max: 5 }), fc.constantFrom(4, 8, 12));
 const bnCase = fc.record({
   seed: fc.integer(),
   shape: fc.oneof(
-    fc.tuple(fc.integer({ min: 4, max: 9 }), fc.integer({ min: 1, max: 5 })),
+    fc.tuple(fc.integer({ min: 4, max: 9 }), channels),
     fc.tuple(
       fc.integer({ min: 1, max: 3 }),
       fc.integer({ min: 1, max: 5 }),
       fc.integer({ min: 1, max: 5 }),
-      fc.integer({ min: 1, max: 4 }),
+      channels,
     ),
   ),
   epsilon: fc.constantFrom(1e-5, 1e-3, 0.1),
@@ -80,4 +82,26 @@ describe('batchNormTrain (fused, closed-form gradient)', () => {
       expect(tf.memory().numTensors).toBe(before);
     });
   }
+
+  it('on wasm, a multiple of 4 channels runs the SIMD kernels forward and backward (else tfjs ops)', async () => {
+    await useBackend('wasm');
+    const kernelsOf = async (C: number) => {
+      const x = tf.randomNormal([2, 3, 3, C], 0, 1, 'float32', 1);
+      const gamma = tf.ones([C]);
+      const beta = tf.zeros([C]);
+      const p = await tf.profile(() => {
+        const g = tf.grad((xi: tf.Tensor) => tf.sum(tf.square(batchNormTrain(xi, gamma, beta, 1e-3))))(x);
+        g.dataSync();
+        return g;
+      });
+      tf.dispose([x, gamma, beta]);
+      return new Set(p.kernels.map((k) => k.name));
+    };
+    const fused = await kernelsOf(8);
+    expect(fused.has('CsDfdBatchNormTrain')).toBe(true);
+    expect(fused.has('CsDfdBatchNormTrainGrad')).toBe(true);
+    const composedRun = await kernelsOf(6);
+    expect(composedRun.has('CsDfdBatchNormTrain')).toBe(false);
+    expect(composedRun.has('Mean')).toBe(true);
+  });
 });

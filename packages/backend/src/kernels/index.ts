@@ -9,6 +9,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
 import { castSharing, identityConfig } from './alias.js';
+import { batchNormTrainConfigs } from './batch-norm.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop.js';
 import { conv2DBackpropFilterGemm } from './conv2d-filter-gemm.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
@@ -17,6 +18,7 @@ import { maxPoolGradConfig } from './max-pool-grad.js';
 import { reduceLeading } from './reduce.js';
 
 export { castSharing, identityShared } from './alias.js';
+export { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, fusedBatchNormApplies } from './batch-norm.js';
 export { KernelScope } from './compose.js';
 export { conv2DBackpropFilterComposed, conv2DBackpropInputComposed } from './conv2d-backprop.js';
 export { conv2DBackpropFilterGemm, type FilterGemmOptions } from './conv2d-filter-gemm.js';
@@ -26,9 +28,10 @@ export { maxPoolGradHeap, maxPoolGradKernel } from './max-pool-grad.js';
 export { reduceLeading } from './reduce.js';
 
 /**
- * The kernels {@link registerWasmTrainingKernels} installs, and what wasm 4.22.0 ships instead. The last four
- * are speed-ups only (results equal to tfjs's own kernels); they handle the common case and hand everything
- * else to the stock kernel.
+ * The kernels {@link registerWasmTrainingKernels} installs, and what wasm 4.22.0 ships instead. `Identity`
+ * through `GatherV2` are speed-ups only (results equal to tfjs's own kernels); they handle the common case and
+ * hand everything else to the stock kernel. The last two are kernels of this package's own (training-mode
+ * BatchNorm and its gradient, which `@cs-dfd/detectors` calls where {@link fusedBatchNormApplies}).
  */
 export const WASM_TRAINING_KERNELS = [
   { kernelName: 'Conv2DBackpropFilter', replaces: 'missing' },
@@ -41,6 +44,8 @@ export const WASM_TRAINING_KERNELS = [
   { kernelName: 'Sum', replaces: 'transposes the input to reduce leading axes' },
   { kernelName: 'Mean', replaces: 'transposes the input to reduce leading axes' },
   { kernelName: 'GatherV2', replaces: 'element-wise index loop for whole rows' },
+  { kernelName: 'CsDfdBatchNormTrain', replaces: 'new: training-mode BatchNorm in one SIMD kernel' },
+  { kernelName: 'CsDfdBatchNormTrainGrad', replaces: 'new: its gradient in one SIMD kernel' },
 ] as const;
 
 const ours = new WeakSet<KernelFunc>();
@@ -86,6 +91,7 @@ function configs(): KernelConfig[] {
     delegating('Sum', (f) => reduceLeading('sum', f)),
     delegating('Mean', (f) => reduceLeading('mean', f)),
     delegating('GatherV2', gatherRows),
+    ...batchNormTrainConfigs('wasm'),
   ];
   for (const c of list) ours.add(c.kernelFunc);
   return list;

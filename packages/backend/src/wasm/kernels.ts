@@ -24,6 +24,32 @@ export interface TrainKernels {
     colElems: number,
   ): void;
   maxPool2x2Grad(x: number, dy: number, dx: number, B: number, H: number, W: number, C: number): void;
+  batchNormTrain(
+    x: number,
+    rows: number,
+    C: number,
+    gamma: number,
+    beta: number,
+    epsilon: number,
+    xc: number,
+    y: number,
+    mean: number,
+    variance: number,
+    invStd: number,
+    scratch: number,
+  ): void;
+  batchNormTrainGrad(
+    dy: number,
+    xc: number,
+    invStd: number,
+    gamma: number,
+    rows: number,
+    C: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    scratch: number,
+  ): void;
 }
 
 /** What the kernels need of tfjs-backend-wasm's BackendWasm beyond {@link HeapBackend} (not in its typings). */
@@ -60,6 +86,8 @@ export function trainKernels(backend: HeapBackend): TrainKernels | null {
       kernels = {
         filterGrad: exports.filter_grad as TrainKernels['filterGrad'],
         maxPool2x2Grad: exports.max_pool_2x2_grad as TrainKernels['maxPool2x2Grad'],
+        batchNormTrain: exports.batch_norm_train as TrainKernels['batchNormTrain'],
+        batchNormTrainGrad: exports.batch_norm_train_grad as TrainKernels['batchNormTrainGrad'],
       };
     } catch {
       // A memory the module cannot import (shared, or limits it rejects): the JS paths serve instead.

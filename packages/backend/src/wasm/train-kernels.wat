@@ -212,4 +212,165 @@
           (br_if $cols (local.get $ow)))
         (local.set $q (i32.add (local.get $q) (i32.const 1)))
         (br $rows_loop))))
+
+  ;; Per-channel sums over rows of a [rows, C] f32 matrix (C a multiple of 4), accumulated in f64:
+  ;; s1[c] += sum of a[r, c], and when b != 0 also s2[c] += sum of a[r, c] * b[r, c] (b = a gives the sum of squares).
+  ;; s1, s2 are f64 arrays of C entries, zeroed here.
+  (func $channel_sums (param $a i32) (param $b i32) (param $rows i32) (param $C i32) (param $s1 i32) (param $s2 i32)
+    (local $r i32) (local $c i32) (local $pa i32) (local $pb i32) (local $o i32)
+    (local $va v128) (local $vb v128) (local $lo v128) (local $hi v128)
+    (memory.fill (local.get $s1) (i32.const 0) (i32.shl (local.get $C) (i32.const 3)))
+    (memory.fill (local.get $s2) (i32.const 0) (i32.shl (local.get $C) (i32.const 3)))
+    (local.set $pa (local.get $a))
+    (local.set $pb (local.get $b))
+    (local.set $r (local.get $rows))
+    (block $done
+      (loop $row
+        (br_if $done (i32.eqz (local.get $r)))
+        (local.set $c (i32.const 0))
+        (loop $chan
+          (local.set $va (v128.load (local.get $pa)))
+          ;; o = byte offset of channel c in an f64 array
+          (local.set $o (i32.shl (local.get $c) (i32.const 3)))
+          (local.set $lo (f64x2.promote_low_f32x4 (local.get $va)))
+          (local.set $hi (f64x2.promote_low_f32x4
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $va) (local.get $va))))
+          (v128.store (i32.add (local.get $s1) (local.get $o))
+            (f64x2.add (v128.load (i32.add (local.get $s1) (local.get $o))) (local.get $lo)))
+          (v128.store offset=16 (i32.add (local.get $s1) (local.get $o))
+            (f64x2.add (v128.load offset=16 (i32.add (local.get $s1) (local.get $o))) (local.get $hi)))
+          (if (local.get $b)
+            (then
+              (local.set $vb (v128.load (local.get $pb)))
+              (v128.store (i32.add (local.get $s2) (local.get $o))
+                (f64x2.add (v128.load (i32.add (local.get $s2) (local.get $o)))
+                  (f64x2.mul (local.get $lo) (f64x2.promote_low_f32x4 (local.get $vb)))))
+              (v128.store offset=16 (i32.add (local.get $s2) (local.get $o))
+                (f64x2.add (v128.load offset=16 (i32.add (local.get $s2) (local.get $o)))
+                  (f64x2.mul (local.get $hi) (f64x2.promote_low_f32x4
+                    (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $vb) (local.get $vb))))))
+              (local.set $pb (i32.add (local.get $pb) (i32.const 16)))))
+          (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+          (local.set $c (i32.add (local.get $c) (i32.const 4)))
+          (br_if $chan (i32.lt_u (local.get $c) (local.get $C))))
+        (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+        (br $row))))
+
+  ;; out[r, c] = a[r, c] * p[c] + b[r, c] * q[c] + k[c] over a [rows, C] matrix (C a multiple of 4); p, q, k are f32
+  ;; arrays of C entries. With b = 0 the middle term is left out (b is not read).
+  (func $channel_affine (param $a i32) (param $p i32) (param $b i32) (param $q i32) (param $k i32) (param $out i32)
+    (param $rows i32) (param $C i32)
+    (local $r i32) (local $c i32) (local $o i32) (local $v v128)
+    (local.set $r (local.get $rows))
+    (block $done
+      (loop $row
+        (br_if $done (i32.eqz (local.get $r)))
+        (local.set $c (i32.const 0))
+        (loop $chan
+          (local.set $o (i32.shl (local.get $c) (i32.const 2)))
+          (local.set $v (f32x4.add
+            (f32x4.mul (v128.load (local.get $a)) (v128.load (i32.add (local.get $p) (local.get $o))))
+            (v128.load (i32.add (local.get $k) (local.get $o)))))
+          (if (local.get $b)
+            (then
+              (local.set $v (f32x4.add (local.get $v)
+                (f32x4.mul (v128.load (local.get $b)) (v128.load (i32.add (local.get $q) (local.get $o))))))
+              (local.set $b (i32.add (local.get $b) (i32.const 16)))))
+          (v128.store (local.get $out) (local.get $v))
+          (local.set $a (i32.add (local.get $a) (i32.const 16)))
+          (local.set $out (i32.add (local.get $out) (i32.const 16)))
+          (local.set $c (i32.add (local.get $c) (i32.const 4)))
+          (br_if $chan (i32.lt_u (local.get $c) (local.get $C))))
+        (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+        (br $row))))
+
+  ;; Training-mode BatchNorm over the rows of x[rows, C] (C a multiple of 4): batch mean and biased variance per
+  ;; channel from f64 sums of x and x^2, then xc = x - mean and y = xc * gamma / sqrt(var + eps) + beta.
+  ;; Writes xc (for the gradient), y, and mean, var, inv = 1 / sqrt(var + eps) (f32 arrays of C). scratch: 32 * C
+  ;; bytes (two f64 sums, then per-channel f32 coefficients).
+  (func (export "batch_norm_train")
+    (param $x i32) (param $rows i32) (param $C i32) (param $gamma i32) (param $beta i32) (param $eps f64)
+    (param $xc i32) (param $y i32) (param $mean i32) (param $var i32) (param $inv i32) (param $scratch i32)
+    (local $s1 i32) (local $s2 i32) (local $neg i32) (local $scale i32) (local $c i32)
+    (local $m f64) (local $v f64) (local $n f64) (local $i f64) (local $o i32)
+    (local.set $s1 (local.get $scratch))
+    (local.set $s2 (i32.add (local.get $scratch) (i32.shl (local.get $C) (i32.const 3))))
+    (call $channel_sums (local.get $x) (local.get $x) (local.get $rows) (local.get $C) (local.get $s1) (local.get $s2))
+    ;; f32 coefficients after the two f64 sums: -mean, scale
+    (local.set $neg (i32.add (local.get $scratch) (i32.shl (local.get $C) (i32.const 4))))
+    (local.set $scale (i32.add (local.get $neg) (i32.shl (local.get $C) (i32.const 2))))
+    (local.set $n (f64.convert_i32_u (local.get $rows)))
+    (local.set $c (i32.const 0))
+    (loop $chan
+      (local.set $m (f64.div (f64.load (i32.add (local.get $s1) (i32.shl (local.get $c) (i32.const 3)))) (local.get $n)))
+      (local.set $v (f64.sub
+        (f64.div (f64.load (i32.add (local.get $s2) (i32.shl (local.get $c) (i32.const 3)))) (local.get $n))
+        (f64.mul (local.get $m) (local.get $m))))
+      (if (f64.lt (local.get $v) (f64.const 0)) (then (local.set $v (f64.const 0))))
+      (local.set $i (f64.div (f64.const 1) (f64.sqrt (f64.add (local.get $v) (local.get $eps)))))
+      (local.set $o (i32.shl (local.get $c) (i32.const 2)))
+      (f32.store (i32.add (local.get $mean) (local.get $o)) (f32.demote_f64 (local.get $m)))
+      (f32.store (i32.add (local.get $var) (local.get $o)) (f32.demote_f64 (local.get $v)))
+      (f32.store (i32.add (local.get $inv) (local.get $o)) (f32.demote_f64 (local.get $i)))
+      (f32.store (i32.add (local.get $neg) (local.get $o)) (f32.neg (f32.demote_f64 (local.get $m))))
+      (f32.store (i32.add (local.get $scale) (local.get $o))
+        (f32.demote_f64 (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $gamma) (local.get $o)))) (local.get $i))))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br_if $chan (i32.lt_u (local.get $c) (local.get $C))))
+    ;; two passes over the data: xc = x + (-mean), then y = xc * scale + beta
+    (call $channel_sub (local.get $x) (local.get $neg) (local.get $xc) (local.get $rows) (local.get $C))
+    (call $channel_affine (local.get $xc) (local.get $scale) (i32.const 0) (i32.const 0) (local.get $beta) (local.get $y)
+      (local.get $rows) (local.get $C)))
+
+  ;; out[r, c] = a[r, c] + k[c] (C a multiple of 4).
+  (func $channel_sub (param $a i32) (param $k i32) (param $out i32) (param $rows i32) (param $C i32)
+    (local $r i32) (local $c i32)
+    (local.set $r (local.get $rows))
+    (block $done
+      (loop $row
+        (br_if $done (i32.eqz (local.get $r)))
+        (local.set $c (i32.const 0))
+        (loop $chan
+          (v128.store (local.get $out)
+            (f32x4.add (v128.load (local.get $a)) (v128.load (i32.add (local.get $k) (i32.shl (local.get $c) (i32.const 2))))))
+          (local.set $a (i32.add (local.get $a) (i32.const 16)))
+          (local.set $out (i32.add (local.get $out) (i32.const 16)))
+          (local.set $c (i32.add (local.get $c) (i32.const 4)))
+          (br_if $chan (i32.lt_u (local.get $c) (local.get $C))))
+        (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+        (br $row))))
+
+  ;; The gradient of batch_norm_train: with sums over the N = rows positions of each channel,
+  ;; dbeta = sum dy, dgamma = inv * sum dy*xc, dx = a*dy + b*xc + k with a = gamma*inv,
+  ;; b = -a*inv^2*(sum dy*xc)/N, k = -a*dbeta/N (sums and coefficients in f64). scratch: 32 * C bytes.
+  (func (export "batch_norm_train_grad")
+    (param $dy i32) (param $xc i32) (param $inv i32) (param $gamma i32) (param $rows i32) (param $C i32)
+    (param $dx i32) (param $dgamma i32) (param $dbeta i32) (param $scratch i32)
+    (local $s1 i32) (local $s2 i32) (local $pa i32) (local $pb i32) (local $pk i32) (local $c i32) (local $o i32)
+    (local $n f64) (local $sb f64) (local $sg f64) (local $i f64) (local $a f64)
+    (local.set $s1 (local.get $scratch))
+    (local.set $s2 (i32.add (local.get $scratch) (i32.shl (local.get $C) (i32.const 3))))
+    (call $channel_sums (local.get $dy) (local.get $xc) (local.get $rows) (local.get $C) (local.get $s1) (local.get $s2))
+    (local.set $pa (i32.add (local.get $scratch) (i32.shl (local.get $C) (i32.const 4))))
+    (local.set $pb (i32.add (local.get $pa) (i32.shl (local.get $C) (i32.const 2))))
+    (local.set $pk (i32.add (local.get $pb) (i32.shl (local.get $C) (i32.const 2))))
+    (local.set $n (f64.convert_i32_u (local.get $rows)))
+    (local.set $c (i32.const 0))
+    (loop $chan
+      (local.set $sb (f64.load (i32.add (local.get $s1) (i32.shl (local.get $c) (i32.const 3)))))
+      (local.set $sg (f64.load (i32.add (local.get $s2) (i32.shl (local.get $c) (i32.const 3)))))
+      (local.set $o (i32.shl (local.get $c) (i32.const 2)))
+      (local.set $i (f64.promote_f32 (f32.load (i32.add (local.get $inv) (local.get $o)))))
+      (local.set $a (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $gamma) (local.get $o)))) (local.get $i)))
+      (f32.store (i32.add (local.get $dbeta) (local.get $o)) (f32.demote_f64 (local.get $sb)))
+      (f32.store (i32.add (local.get $dgamma) (local.get $o)) (f32.demote_f64 (f64.mul (local.get $sg) (local.get $i))))
+      (f32.store (i32.add (local.get $pa) (local.get $o)) (f32.demote_f64 (local.get $a)))
+      (f32.store (i32.add (local.get $pb) (local.get $o))
+        (f32.demote_f64 (f64.neg (f64.div (f64.mul (f64.mul (local.get $a) (f64.mul (local.get $i) (local.get $i))) (local.get $sg)) (local.get $n)))))
+      (f32.store (i32.add (local.get $pk) (local.get $o))
+        (f32.demote_f64 (f64.neg (f64.div (f64.mul (local.get $a) (local.get $sb)) (local.get $n)))))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br_if $chan (i32.lt_u (local.get $c) (local.get $C))))
+    (call $channel_affine (local.get $dy) (local.get $pa) (local.get $xc) (local.get $pb) (local.get $pk) (local.get $dx)
+      (local.get $rows) (local.get $C)))
 )
