@@ -124,3 +124,42 @@ for (const [B, H, C] of [
   console.log(`${`${B}x${H}x${H}x${C}`.padEnd(26)} ${fmt(race(alts))}`);
   tf.dispose([x, dy]);
 }
+
+console.log('\nper-channel Multiply / Add (BatchNorm inference, bias): SIMD (registered) vs stock wasm');
+for (const shape of [
+  [60, 64, 64, 16],
+  [16, 32, 32, 32],
+  [8, 16, 16, 256],
+]) {
+  const a = tensor(shape);
+  const k = tensor([shape[3]]);
+  const inputs = { a: info(a), b: info(k) };
+  const alts = {};
+  for (const name of ['Multiply', 'Add']) {
+    const ours = tf.getKernel(name, 'wasm');
+    const stock = stockWasmKernel(name);
+    stock?.setupFunc?.(backend);
+    alts[`${name} simd`] = () => call(ours.kernelFunc, inputs, {});
+    if (stock) alts[`${name} stock`] = () => call(stock.kernelFunc, inputs, {});
+  }
+  console.log(`${shape.join('x').padEnd(26)} ${fmt(race(alts))}`);
+  tf.dispose([a, k]);
+}
+
+console.log(
+  '\nSum over [0, 1, 2] of NHWC (BatchNorm statistics): SIMD column sums (registered) vs stock wasm',
+);
+for (const shape of [
+  [16, 64, 64, 16],
+  [16, 32, 32, 32],
+]) {
+  const x = tensor(shape);
+  const inputs = { x: info(x) };
+  const attrs = { axis: [0, 1, 2], keepDims: false };
+  const stock = stockWasmKernel('Sum');
+  stock?.setupFunc?.(backend);
+  const alts = { simd: () => call(tf.getKernel('Sum', 'wasm').kernelFunc, inputs, attrs) };
+  if (stock) alts.stock = () => call(stock.kernelFunc, inputs, attrs);
+  console.log(`${shape.join('x').padEnd(26)} ${fmt(race(alts))}`);
+  tf.dispose([x]);
+}

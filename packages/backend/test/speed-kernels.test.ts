@@ -72,6 +72,36 @@ describe('wasm Sum and Mean', () => {
     expect(Array.from(ref.values)).toEqual([16777218, 16777218]);
   });
 
+  it('the SIMD column sums (inner size a multiple of 4) equal the cpu reference and accumulate in float64', () => {
+    fc.assert(
+      fc.property(
+        fc.integer(),
+        fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 3 }),
+        fc.constantFrom(4, 8, 12),
+        fc.boolean(),
+        (seed, lead, C, mean) => {
+          const shape = [...lead, C];
+          const x = randomTensor(new Rng(seed), shape);
+          // every leading axis, or all but the first (global average pooling's [1, 2] of NHWC)
+          const axes =
+            lead.length > 1 && seed % 2 === 0 ? lead.map((_, i) => i).slice(1) : lead.map((_, i) => i);
+          const kernel = mean ? 'Mean' : 'Sum';
+          const ref = runKernelOn('cpu', kernel, { x }, { axis: axes, keepDims: false });
+          const got = runKernelOn('wasm', kernel, { x }, { axis: axes, keepDims: false });
+          expect(got.shape).toEqual(ref.shape);
+          expect(relErr(got.values, ref.values)).toBeLessThan(1e-6);
+        },
+      ),
+      RUNS,
+    );
+    const big: HostTensor = {
+      values: Float32Array.from([...Array(4).fill(16777216), ...Array(8).fill(1)]),
+      shape: [3, 4],
+    };
+    const got = runKernelOn('wasm', 'Sum', { x: big }, { axis: [0], keepDims: false });
+    expect(Array.from(got.values)).toEqual([16777218, 16777218, 16777218, 16777218]);
+  });
+
   it('hands int32 inputs and innermost-axis reductions to the stock kernel', async () => {
     expect(getKernel('Sum', 'wasm')!.kernelFunc).not.toBe(stockWasmKernel('Sum')!.kernelFunc);
     await tf.setBackend('wasm');
@@ -244,4 +274,33 @@ describe('Sum and Mean gradients (replaced: no full-size host array)', () => {
       }
     });
   }
+});
+
+describe('wasm Add, Multiply, Sub with a per-channel vector (SIMD)', () => {
+  const binCase = fc.record({
+    seed: fc.integer(),
+    lead: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 0, maxLength: 3 }),
+    C: fc.constantFrom(4, 8, 12, 3, 6),
+    smallRank: fc.integer({ min: 1, max: 4 }),
+    swap: fc.boolean(),
+    kernel: fc.constantFrom('Add', 'Multiply', 'Sub'),
+  });
+
+  it('equal the cpu reference in both operand orders (and other shapes go to the stock kernel)', () => {
+    fc.assert(
+      fc.property(binCase, ({ seed, lead, C, smallRank, swap, kernel }) => {
+        const rng = new Rng(seed);
+        const bigShape = [...lead, C];
+        const rank = Math.min(smallRank, bigShape.length);
+        const big = randomTensor(rng, bigShape, -3, 3);
+        const small = randomTensor(rng, [...Array(rank - 1).fill(1), C], -3, 3);
+        const inputs = swap ? { a: small, b: big } : { a: big, b: small };
+        const ref = runKernelOn('cpu', kernel, inputs, {});
+        const got = runKernelOn('wasm', kernel, inputs, {});
+        expect(got.shape).toEqual(ref.shape);
+        expect(Array.from(got.values)).toEqual(Array.from(ref.values));
+      }),
+      RUNS,
+    );
+  });
 });

@@ -10,6 +10,7 @@ import {
 import { BackendError } from '../errors.js';
 import { castSharing, identityConfig } from './alias.js';
 import { batchNormTrainConfigs } from './batch-norm.js';
+import { channelBinary } from './channel-binary.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop.js';
 import { conv2DBackpropFilterGemm } from './conv2d-filter-gemm.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
@@ -19,6 +20,7 @@ import { reduceLeading } from './reduce.js';
 
 export { castSharing, identityShared } from './alias.js';
 export { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, fusedBatchNormApplies } from './batch-norm.js';
+export { channelBinary } from './channel-binary.js';
 export { KernelScope } from './compose.js';
 export { conv2DBackpropFilterComposed, conv2DBackpropInputComposed } from './conv2d-backprop.js';
 export { conv2DBackpropFilterGemm, type FilterGemmOptions } from './conv2d-filter-gemm.js';
@@ -29,7 +31,7 @@ export { reduceLeading } from './reduce.js';
 
 /**
  * The kernels {@link registerWasmTrainingKernels} installs, and what wasm 4.22.0 ships instead. `Identity`
- * through `GatherV2` are speed-ups only (results equal to tfjs's own kernels); they handle the common case and
+ * through `Sub` are speed-ups only (results equal to tfjs's own kernels); they handle the common case and
  * hand everything else to the stock kernel. The last two are kernels of this package's own (training-mode
  * BatchNorm and its gradient, which `@cs-dfd/detectors` calls where {@link fusedBatchNormApplies}).
  */
@@ -44,6 +46,9 @@ export const WASM_TRAINING_KERNELS = [
   { kernelName: 'Sum', replaces: 'transposes the input to reduce leading axes' },
   { kernelName: 'Mean', replaces: 'transposes the input to reduce leading axes' },
   { kernelName: 'GatherV2', replaces: 'element-wise index loop for whole rows' },
+  { kernelName: 'Add', replaces: 'slow broadcasting of a per-channel vector' },
+  { kernelName: 'Multiply', replaces: 'slow broadcasting of a per-channel vector' },
+  { kernelName: 'Sub', replaces: 'slow broadcasting of a per-channel vector' },
   { kernelName: 'CsDfdBatchNormTrain', replaces: 'new: training-mode BatchNorm in one SIMD kernel' },
   { kernelName: 'CsDfdBatchNormTrainGrad', replaces: 'new: its gradient in one SIMD kernel' },
 ] as const;
@@ -91,6 +96,9 @@ function configs(): KernelConfig[] {
     delegating('Sum', (f) => reduceLeading('sum', f)),
     delegating('Mean', (f) => reduceLeading('mean', f)),
     delegating('GatherV2', gatherRows),
+    delegating('Add', (f) => channelBinary('add', f)),
+    delegating('Multiply', (f) => channelBinary('mul', f)),
+    delegating('Sub', (f) => channelBinary('sub', f)),
     ...batchNormTrainConfigs('wasm'),
   ];
   for (const c of list) ours.add(c.kernelFunc);

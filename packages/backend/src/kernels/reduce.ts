@@ -1,4 +1,5 @@
 import { type KernelFunc, type SumAttrs, type TensorInfo, util } from '@tensorflow/tfjs-core';
+import { heapPointer, trainKernels } from '../wasm/kernels.js';
 import { heapBackend } from './heap.js';
 
 /**
@@ -6,7 +7,8 @@ import { heapBackend } from './heap.js';
  * NHWC tensor (BatchNorm's moments, the gradients of every per-channel scale and shift) or [1, 2] (global
  * average pooling). wasm's own kernels first *transpose* the reduced axes innermost with its generic Transpose,
  * which cost more than the convolutions of a BatchNorm CNN's training step. Viewing x as [outer, R, inner], the
- * sum is a set of column sums in float64 (see columnSums). Anything else (other dtypes,
+ * sum is a set of column sums in float64: in wasm SIMD (`channel_sums`) when inner is a multiple of 4 and the SIMD
+ * module is bound, else in JS (see columnSums). Anything else (other dtypes,
  * reductions of the innermost axis, non-contiguous axes) goes to `stock`.
  */
 export function reduceLeading(kind: 'sum' | 'mean', stock: KernelFunc): KernelFunc {
@@ -27,10 +29,24 @@ export function reduceLeading(kind: 'sum' | 'mean', stock: KernelFunc): KernelFu
       ? shape.map((d, i) => (i >= first && i <= last ? 1 : d))
       : shape.filter((_, i) => i < first || i > last);
     const out = heap.makeOutput(outShape, 'float32');
+    const scale = kind === 'mean' ? 1 / R : 1;
+    const simd = inner % 4 === 0 ? trainKernels(heap) : null;
+    if (simd != null) {
+      // The same float64 column sums in wasm SIMD (`channel_sums`), 4 columns per instruction.
+      const sums = heap.makeOutput([4 * inner], 'float32');
+      const s1 = heapPointer(heap, sums);
+      for (let o = 0; o < outer; o++) {
+        simd.channelSums(heapPointer(heap, x) + 4 * o * R * inner, 0, R, inner, s1, s1 + 8 * inner);
+        const f64 = new Float64Array(heap.typedArrayFromHeap(sums).buffer, s1, inner);
+        const ys = heap.typedArrayFromHeap(out);
+        for (let i = 0; i < inner; i++) ys[o * inner + i] = f64[i]! * scale;
+      }
+      heap.disposeData(sums.dataId);
+      return out;
+    }
     // Views after the allocation: growing the heap detaches earlier views.
     const xs = heap.typedArrayFromHeap(x);
     const ys = heap.typedArrayFromHeap(out);
-    const scale = kind === 'mean' ? 1 / R : 1;
     for (let o = 0; o < outer; o++) columnSums(xs, o * R * inner, R, inner, ys, o * inner, scale);
     return out;
   };

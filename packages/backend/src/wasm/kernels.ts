@@ -38,6 +38,10 @@ export interface TrainKernels {
     invStd: number,
     scratch: number,
   ): void;
+  /** out = a (op) k[c] per channel: op 0 add, 1 multiply, 2 a − k, 3 k − a. */
+  channelBinary(a: number, k: number, out: number, rows: number, C: number, op: number): void;
+  /** f64 s1[c] = Σ_r a[r, c] and, when b ≠ 0, s2[c] = Σ_r a[r, c]·b[r, c] (both zeroed first). */
+  channelSums(a: number, b: number, rows: number, C: number, s1: number, s2: number): void;
   batchNormTrainGrad(
     dy: number,
     xc: number,
@@ -88,6 +92,8 @@ export function trainKernels(backend: HeapBackend): TrainKernels | null {
         maxPool2x2Grad: exports.max_pool_2x2_grad as TrainKernels['maxPool2x2Grad'],
         batchNormTrain: exports.batch_norm_train as TrainKernels['batchNormTrain'],
         batchNormTrainGrad: exports.batch_norm_train_grad as TrainKernels['batchNormTrainGrad'],
+        channelBinary: exports.channel_binary as TrainKernels['channelBinary'],
+        channelSums: exports.channel_sums as TrainKernels['channelSums'],
       };
     } catch {
       // A memory the module cannot import (shared, or limits it rejects): the JS paths serve instead.

@@ -216,7 +216,7 @@
   ;; Per-channel sums over rows of a [rows, C] f32 matrix (C a multiple of 4), accumulated in f64:
   ;; s1[c] += sum of a[r, c], and when b != 0 also s2[c] += sum of a[r, c] * b[r, c] (b = a gives the sum of squares).
   ;; s1, s2 are f64 arrays of C entries, zeroed here.
-  (func $channel_sums (param $a i32) (param $b i32) (param $rows i32) (param $C i32) (param $s1 i32) (param $s2 i32)
+  (func $channel_sums (export "channel_sums") (param $a i32) (param $b i32) (param $rows i32) (param $C i32) (param $s1 i32) (param $s2 i32)
     (local $r i32) (local $c i32) (local $pa i32) (local $pb i32) (local $o i32)
     (local $va v128) (local $vb v128) (local $lo v128) (local $hi v128)
     (memory.fill (local.get $s1) (i32.const 0) (i32.shl (local.get $C) (i32.const 3)))
@@ -318,21 +318,33 @@
       (local.set $c (i32.add (local.get $c) (i32.const 1)))
       (br_if $chan (i32.lt_u (local.get $c) (local.get $C))))
     ;; two passes over the data: xc = x + (-mean), then y = xc * scale + beta
-    (call $channel_sub (local.get $x) (local.get $neg) (local.get $xc) (local.get $rows) (local.get $C))
+    (call $channel_binary (local.get $x) (local.get $neg) (local.get $xc) (local.get $rows) (local.get $C) (i32.const 0))
     (call $channel_affine (local.get $xc) (local.get $scale) (i32.const 0) (i32.const 0) (local.get $beta) (local.get $y)
       (local.get $rows) (local.get $C)))
 
-  ;; out[r, c] = a[r, c] + k[c] (C a multiple of 4).
-  (func $channel_sub (param $a i32) (param $k i32) (param $out i32) (param $rows i32) (param $C i32)
-    (local $r i32) (local $c i32)
+  ;; out[r, c] = a[r, c] (op) k[c] over a [rows, C] matrix (C a multiple of 4): op 0 adds, 1 multiplies, 2 subtracts
+  ;; k[c] from a, 3 subtracts a from k[c]. A tensor times / plus a per-channel vector, as BatchNorm's inference
+  ;; form and bias additions are.
+  (func $channel_binary (export "channel_binary")
+    (param $a i32) (param $k i32) (param $out i32) (param $rows i32) (param $C i32) (param $op i32)
+    (local $r i32) (local $c i32) (local $va v128) (local $vk v128) (local $v v128)
     (local.set $r (local.get $rows))
     (block $done
       (loop $row
         (br_if $done (i32.eqz (local.get $r)))
         (local.set $c (i32.const 0))
         (loop $chan
-          (v128.store (local.get $out)
-            (f32x4.add (v128.load (local.get $a)) (v128.load (i32.add (local.get $k) (i32.shl (local.get $c) (i32.const 2))))))
+          (local.set $va (v128.load (local.get $a)))
+          (local.set $vk (v128.load (i32.add (local.get $k) (i32.shl (local.get $c) (i32.const 2)))))
+          (block $picked
+            (if (i32.eqz (local.get $op))
+              (then (local.set $v (f32x4.add (local.get $va) (local.get $vk))) (br $picked)))
+            (if (i32.eq (local.get $op) (i32.const 1))
+              (then (local.set $v (f32x4.mul (local.get $va) (local.get $vk))) (br $picked)))
+            (if (i32.eq (local.get $op) (i32.const 2))
+              (then (local.set $v (f32x4.sub (local.get $va) (local.get $vk))) (br $picked)))
+            (local.set $v (f32x4.sub (local.get $vk) (local.get $va))))
+          (v128.store (local.get $out) (local.get $v))
           (local.set $a (i32.add (local.get $a) (i32.const 16)))
           (local.set $out (i32.add (local.get $out) (i32.const 16)))
           (local.set $c (i32.add (local.get $c) (i32.const 4)))
