@@ -9,6 +9,7 @@ import { initBackend, stockWasmKernel } from '../dist/index.js';
 import {
   conv2DBackpropFilterComposed,
   conv2DBackpropFilterGemm,
+  conv2DWinograd,
   maxPoolGradHeap,
   maxPoolGradKernel,
 } from '../dist/kernels/index.js';
@@ -162,4 +163,34 @@ for (const shape of [
   if (stock) alts.stock = () => call(stock.kernelFunc, inputs, attrs);
   console.log(`${shape.join('x').padEnd(26)} ${fmt(race(alts))}`);
   tf.dispose([x]);
+}
+
+console.log(
+  '\nConv2D 3x3 stride 1: Winograd F(2x2,3x3) SIMD (registered where it pays) vs stock wasm (XNNPACK)',
+);
+{
+  const stock = stockWasmKernel('Conv2D');
+  stock?.setupFunc?.(backend);
+  // Shapes where Winograd does not pay go to the stock kernel inside it (the last rows show that choice).
+  const winograd = conv2DWinograd(stock.kernelFunc);
+  for (const [B, H, ci, co, label] of [
+    [16, 32, 32, 16, 32, '§12 conv2 forward'],
+    [16, 16, 16, 32, 64, '§12 conv3 forward'],
+    [16, 32, 32, 32, 16, '§12 conv2 input gradient'],
+    [16, 16, 16, 64, 32, '§12 conv3 input gradient'],
+    [8, 16, 16, 64, 64, 'resnet 3x3 16x16'],
+    [8, 8, 8, 128, 128, 'resnet 3x3 8x8 (->stock)'],
+    [60, 32, 32, 16, 32, 'evaluation batch'],
+  ]) {
+    const x = tensor([B, H, H, ci]);
+    const f = tensor([3, 3, ci, co]);
+    const inputs = { x: info(x), filter: info(f) };
+    const attrs = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1] };
+    const r = race({
+      winograd: () => call(winograd, inputs, attrs),
+      stock: () => call(stock.kernelFunc, inputs, attrs),
+    });
+    console.log(`${String(label).padEnd(26)} ${fmt(r)}   (x ${B}x${H}x${H}x${ci} -> ${co})`);
+    tf.dispose([x, f]);
+  }
 }

@@ -7,7 +7,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { assembleTrainKernels, renderModule } from '../scripts/wasm-module.mjs';
 import { BackendError } from '../src/errors.js';
 import type { HeapBackend } from '../src/kernels/heap.js';
-import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, conv2DBackpropFilterGemm } from '../src/kernels/index.js';
+import {
+  BATCH_NORM_TRAIN,
+  BATCH_NORM_TRAIN_GRAD,
+  conv2DBackpropFilterGemm,
+  stockWasmKernel,
+} from '../src/kernels/index.js';
 import { trainKernels } from '../src/wasm/kernels.js';
 import {
   backendOf,
@@ -240,5 +245,65 @@ describe('SIMD training-mode BatchNorm kernels', () => {
     }
     expect(error).toBeInstanceOf(BackendError);
     expect((error as Error).message).toMatch(/multiple of 4 channels.*\[3,6\]/);
+  });
+});
+
+describe('Winograd F(2x2, 3x3) Conv2D (3x3, stride 1, Ci % 4 = 0, Co % 8 = 0)', () => {
+  const winoCase = fc.record({
+    seed: fc.integer(),
+    B: fc.integer({ min: 1, max: 3 }),
+    H: fc.integer({ min: 4, max: 19 }),
+    W: fc.integer({ min: 4, max: 19 }),
+    ci: fc.constantFrom(4, 8, 12, 32),
+    co: fc.constantFrom(8, 16, 24),
+    pad: padArb,
+  });
+
+  it('Conv2D and Conv2DBackpropInput equal the cpu reference kernels (odd sizes, every padding)', () => {
+    fc.assert(
+      fc.property(winoCase, (c) => {
+        const filterShape: [number, number, number, number] = [3, 3, c.ci, c.co];
+        const info = backend_util.computeConv2DInfo([c.B, c.H, c.W, c.ci], filterShape, 1, 1, c.pad);
+        fc.pre(info.outHeight > 0 && info.outWidth > 0);
+        const rng = new Rng(c.seed);
+        const x = randomTensor(rng, [c.B, c.H, c.W, c.ci]);
+        const filter = randomTensor(rng, filterShape);
+        const attrs = { strides: [1, 1], pad: c.pad, dataFormat: 'NHWC', dilations: [1, 1] };
+        const ref = runKernelOn('cpu', 'Conv2D', { x, filter }, attrs);
+        const got = runKernelOn('wasm', 'Conv2D', { x, filter }, attrs);
+        expect(got.shape).toEqual(ref.shape);
+        expect(relErr(got.values, ref.values)).toBeLessThan(1e-5);
+        // the input gradient: a stride-1 3x3 convolution of dy with the flipped filter (Co, Ci swapped)
+        const dy = randomTensor(rng, info.outShape);
+        const bAttrs = { strides: [1, 1], pad: c.pad, dataFormat: 'NHWC', inputShape: [c.B, c.H, c.W, c.ci] };
+        const dxRef = runKernelOn('cpu', 'Conv2DBackpropInput', { dy, filter }, bAttrs);
+        const dxGot = runKernelOn('wasm', 'Conv2DBackpropInput', { dy, filter }, bAttrs);
+        expect(relErr(dxGot.values, dxRef.values)).toBeLessThan(1e-5);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('runs for the §12 layers (and agrees with the stock kernel there), not for shapes where it does not pay', () => {
+    const stock = stockWasmKernel('Conv2D')!;
+    const ours = getKernel('Conv2D', 'wasm')!;
+    expect(ours.kernelFunc).not.toBe(stock.kernelFunc);
+    const rng = new Rng(3);
+    const x = randomTensor(rng, [4, 32, 32, 16]);
+    const filter = randomTensor(rng, [3, 3, 16, 32]);
+    const attrs = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1] };
+    stock.setupFunc?.(backendOf('wasm'));
+    const viaStock = runKernelOn('wasm', 'Conv2D', { x, filter }, attrs, stock.kernelFunc);
+    const viaOurs = runKernelOn('wasm', 'Conv2D', { x, filter }, attrs);
+    const d = relErr(viaOurs.values, viaStock.values);
+    // Winograd rounds differently from the direct sum: equal to float tolerance, not bit for bit
+    expect(d).toBeGreaterThan(0);
+    expect(d).toBeLessThan(1e-5);
+    // a 4x4 map with 256 channels each way goes to the stock kernel: bit-identical
+    const small = randomTensor(rng, [1, 4, 4, 256]);
+    const wide = randomTensor(rng, [3, 3, 256, 256]);
+    const a = runKernelOn('wasm', 'Conv2D', { x: small, filter: wide }, attrs);
+    const b = runKernelOn('wasm', 'Conv2D', { x: small, filter: wide }, attrs, stock.kernelFunc);
+    expect(Array.from(a.values)).toEqual(Array.from(b.values));
   });
 });

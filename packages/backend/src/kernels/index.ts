@@ -13,6 +13,7 @@ import { batchNormTrainConfigs } from './batch-norm.js';
 import { channelBinary } from './channel-binary.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop.js';
 import { conv2DBackpropFilterGemm } from './conv2d-filter-gemm.js';
+import { conv2DWinograd } from './conv2d-winograd.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
 import { gatherRows } from './gather.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
@@ -24,6 +25,7 @@ export { channelBinary } from './channel-binary.js';
 export { KernelScope } from './compose.js';
 export { conv2DBackpropFilterComposed, conv2DBackpropInputComposed } from './conv2d-backprop.js';
 export { conv2DBackpropFilterGemm, type FilterGemmOptions } from './conv2d-filter-gemm.js';
+export { conv2DWinograd } from './conv2d-winograd.js';
 export { depthwiseBackpropFilterComposed, depthwiseBackpropInputComposed } from './depthwise-backprop.js';
 export { gatherRows } from './gather.js';
 export { maxPoolGradHeap, maxPoolGradKernel } from './max-pool-grad.js';
@@ -31,7 +33,7 @@ export { reduceLeading } from './reduce.js';
 
 /**
  * The kernels {@link registerWasmTrainingKernels} installs, and what wasm 4.22.0 ships instead. `Identity`
- * through `Sub` are speed-ups only (results equal to tfjs's own kernels); they handle the common case and
+ * through `Sub` are speed-ups only (results equal to tfjs's own kernels; `Conv2D`'s to float rounding); they handle the common case and
  * hand everything else to the stock kernel. The last two are kernels of this package's own (training-mode
  * BatchNorm and its gradient, which `@cs-dfd/detectors` calls where {@link fusedBatchNormApplies}).
  */
@@ -46,6 +48,7 @@ export const WASM_TRAINING_KERNELS = [
   { kernelName: 'Sum', replaces: 'transposes the input to reduce leading axes' },
   { kernelName: 'Mean', replaces: 'transposes the input to reduce leading axes' },
   { kernelName: 'GatherV2', replaces: 'element-wise index loop for whole rows' },
+  { kernelName: 'Conv2D', replaces: 'direct convolution (XNNPACK) for 3x3 stride-1 layers' },
   { kernelName: 'Add', replaces: 'slow broadcasting of a per-channel vector' },
   { kernelName: 'Multiply', replaces: 'slow broadcasting of a per-channel vector' },
   { kernelName: 'Sub', replaces: 'slow broadcasting of a per-channel vector' },
@@ -96,6 +99,7 @@ function configs(): KernelConfig[] {
     delegating('Sum', (f) => reduceLeading('sum', f)),
     delegating('Mean', (f) => reduceLeading('mean', f)),
     delegating('GatherV2', gatherRows),
+    delegating('Conv2D', conv2DWinograd),
     delegating('Add', (f) => channelBinary('add', f)),
     delegating('Multiply', (f) => channelBinary('mul', f)),
     delegating('Sub', (f) => channelBinary('sub', f)),
