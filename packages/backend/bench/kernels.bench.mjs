@@ -174,13 +174,13 @@ console.log(
   // Shapes where Winograd does not pay go to the stock kernel inside it (the last rows show that choice).
   const winograd = conv2DWinograd(stock.kernelFunc);
   for (const [B, H, ci, co, label] of [
-    [16, 32, 32, 16, 32, '§12 conv2 forward'],
-    [16, 16, 16, 32, 64, '§12 conv3 forward'],
-    [16, 32, 32, 32, 16, '§12 conv2 input gradient'],
-    [16, 16, 16, 64, 32, '§12 conv3 input gradient'],
-    [8, 16, 16, 64, 64, 'resnet 3x3 16x16'],
-    [8, 8, 8, 128, 128, 'resnet 3x3 8x8 (->stock)'],
-    [60, 32, 32, 16, 32, 'evaluation batch'],
+    [16, 32, 16, 32, '§12 conv2 forward'],
+    [16, 16, 32, 64, '§12 conv3 forward'],
+    [16, 32, 32, 16, '§12 conv2 input gradient'],
+    [16, 16, 64, 32, '§12 conv3 input gradient'],
+    [8, 16, 64, 64, 'resnet 3x3 16x16'],
+    [8, 8, 128, 128, 'resnet 3x3 8x8 (->stock)'],
+    [60, 32, 16, 32, 'evaluation batch 60'],
   ]) {
     const x = tensor([B, H, H, ci]);
     const f = tensor([3, 3, ci, co]);
