@@ -110,6 +110,43 @@ describe('SIMD Conv2DBackpropFilter', () => {
   });
 });
 
+describe('Winograd F(3x3, 2x2) Conv2DBackpropFilter (3x3, stride 1, Ci % 4 = 0, Co % 8 = 0)', () => {
+  const winoCase = fc.record({
+    seed: fc.integer(),
+    B: fc.integer({ min: 1, max: 3 }),
+    H: fc.integer({ min: 8, max: 21 }),
+    W: fc.integer({ min: 8, max: 21 }),
+    ci: fc.constantFrom(4, 8, 12, 32),
+    co: fc.constantFrom(8, 16, 24),
+    pad: padArb,
+  });
+  const registered = conv2DBackpropFilterGemm('wasm');
+  const direct = conv2DBackpropFilterGemm('wasm', { winograd: false });
+
+  it('equals the cpu reference kernel and the direct SIMD kernel (odd sizes, every padding, > 1 tile block)', () => {
+    fc.assert(
+      fc.property(winoCase, (c) => {
+        const filterShape: [number, number, number, number] = [3, 3, c.ci, c.co];
+        const info = backend_util.computeConv2DInfo([c.B, c.H, c.W, c.ci], filterShape, 1, 1, c.pad);
+        fc.pre(info.outHeight * info.outWidth >= 64);
+        const rng = new Rng(c.seed);
+        const x = randomTensor(rng, [c.B, c.H, c.W, c.ci]);
+        const dy = randomTensor(rng, info.outShape);
+        const attrs = { strides: [1, 1], pad: c.pad, dataFormat: 'NHWC', filterShape };
+        const ref = runKernelOn('cpu', 'Conv2DBackpropFilter', { x, dy }, attrs);
+        const got = runKernelOn('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs, registered);
+        const viaDirect = runKernelOn('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs, direct);
+        expect(got.shape).toEqual(ref.shape);
+        expect(relErr(got.values, ref.values)).toBeLessThan(1e-5);
+        expect(relErr(viaDirect.values, ref.values)).toBeLessThan(1e-5);
+        // Winograd sums in another order than the direct kernel: equal to rounding, not bit for bit
+        expect(relErr(got.values, viaDirect.values)).toBeLessThan(1e-5);
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
+
 describe('SIMD MaxPoolGrad (2x2, stride 2, channels a multiple of 4)', () => {
   // Values drawn from a small set with -0, +-Infinity and NaN: ties, all-negative and all-(-Infinity) windows, and
   // NaN (never the maximum) in every window position.

@@ -55,7 +55,7 @@ export function conv2DWinograd(stock: KernelFunc): KernelFunc {
     if (!winogradPays(B, OH, OW, Ci, Co)) return stock(args);
     const y = backend.makeOutput([B, OH, OW, Co], 'float32');
     const U = backend.makeOutput([16 * Ci * Co], 'float32');
-    const scratch = backend.makeOutput([16 * TILE_BLOCK * (Ci + Co)], 'float32');
+    const scratch = backend.makeOutput([16 * (TILE_BLOCK * (Ci + Co) + 32)], 'float32');
     try {
       transformFilter(backend.typedArrayFromHeap(filter), backend.typedArrayFromHeap(U), Ci, Co);
       const p = (t: TensorInfo) => heapPointer(backend, t);

@@ -53,6 +53,22 @@ export interface TrainKernels {
     OW: number,
     scratch: number,
   ): void;
+  winogradFilterGrad(
+    x: number,
+    dy: number,
+    M: number,
+    B: number,
+    H: number,
+    W: number,
+    Ci: number,
+    Co: number,
+    padTop: number,
+    padLeft: number,
+    OH: number,
+    OW: number,
+    scratch: number,
+    offsets: number,
+  ): void;
   /** out = a (op) k[c] per channel: op 0 add, 1 multiply, 2 a − k, 3 k − a. */
   channelBinary(a: number, k: number, out: number, rows: number, C: number, op: number): void;
   /** f64 s1[c] = Σ_r a[r, c] and, when b ≠ 0, s2[c] = Σ_r a[r, c]·b[r, c] (both zeroed first). */
@@ -110,6 +126,7 @@ export function trainKernels(backend: HeapBackend): TrainKernels | null {
         channelBinary: exports.channel_binary as TrainKernels['channelBinary'],
         channelSums: exports.channel_sums as TrainKernels['channelSums'],
         winogradF2x3: exports.winograd_f2x3 as TrainKernels['winogradF2x3'],
+        winogradFilterGrad: exports.winograd_filter_grad as TrainKernels['winogradFilterGrad'],
       };
     } catch {
       // A memory the module cannot import (shared, or limits it rejects): the JS paths serve instead.
