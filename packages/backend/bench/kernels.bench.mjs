@@ -66,9 +66,10 @@ const fmt = (r) =>
     .join(' | ');
 
 console.log(
-  '\nConv2DBackpropFilter: SIMD kernel (registered; GEMM where co % 8 != 0) vs im2col+GEMM vs conv of transposed tensors',
+  '\nConv2DBackpropFilter: registered (Winograd for 3x3 stride 1 with ci % 4 = 0, else the direct SIMD kernel; GEMM where co % 8 != 0) vs direct SIMD vs im2col+GEMM vs conv of transposed tensors',
 );
 const simd = conv2DBackpropFilterGemm('wasm');
+const direct = conv2DBackpropFilterGemm('wasm', { winograd: false });
 const gemm = conv2DBackpropFilterGemm('wasm', { simd: false });
 const viaConv = conv2DBackpropFilterComposed('wasm');
 const convShapes = [
@@ -93,7 +94,8 @@ for (const [B, H, W, ci, co, f, s, pad, label] of convShapes) {
   const inputs = { x: info(x), dy: info(dy) };
   const attrs = { strides: [s, s], pad, dataFormat: 'NHWC', filterShape: [f, f, ci, co] };
   const r = race({
-    simd: () => call(simd, inputs, attrs),
+    registered: () => call(simd, inputs, attrs),
+    direct: () => call(direct, inputs, attrs),
     gemm: () => call(gemm, inputs, attrs),
     conv: () => call(viaConv, inputs, attrs),
   });

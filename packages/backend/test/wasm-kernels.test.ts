@@ -114,8 +114,8 @@ describe('Winograd F(3x3, 2x2) Conv2DBackpropFilter (3x3, stride 1, Ci % 4 = 0, 
   const winoCase = fc.record({
     seed: fc.integer(),
     B: fc.integer({ min: 1, max: 3 }),
-    H: fc.integer({ min: 8, max: 21 }),
-    W: fc.integer({ min: 8, max: 21 }),
+    H: fc.integer({ min: 1, max: 21 }),
+    W: fc.integer({ min: 1, max: 21 }),
     ci: fc.constantFrom(4, 8, 12, 32),
     co: fc.constantFrom(8, 16, 24),
     pad: padArb,
@@ -123,12 +123,12 @@ describe('Winograd F(3x3, 2x2) Conv2DBackpropFilter (3x3, stride 1, Ci % 4 = 0, 
   const registered = conv2DBackpropFilterGemm('wasm');
   const direct = conv2DBackpropFilterGemm('wasm', { winograd: false });
 
-  it('equals the cpu reference kernel and the direct SIMD kernel (odd sizes, every padding, > 1 tile block)', () => {
+  it('equals the cpu reference kernel and the direct SIMD kernel (maps 1–21 with odd sizes, every padding, > 1 tile block)', () => {
     fc.assert(
       fc.property(winoCase, (c) => {
         const filterShape: [number, number, number, number] = [3, 3, c.ci, c.co];
         const info = backend_util.computeConv2DInfo([c.B, c.H, c.W, c.ci], filterShape, 1, 1, c.pad);
-        fc.pre(info.outHeight * info.outWidth >= 64);
+        fc.pre(info.outHeight > 0 && info.outWidth > 0);
         const rng = new Rng(c.seed);
         const x = randomTensor(rng, [c.B, c.H, c.W, c.ci]);
         const dy = randomTensor(rng, info.outShape);
