@@ -181,7 +181,7 @@ console.log(
     [16, 32, 32, 16, '§12 conv2 input gradient'],
     [16, 16, 64, 32, '§12 conv3 input gradient'],
     [8, 16, 64, 64, 'resnet 3x3 16x16'],
-    [8, 8, 128, 128, 'resnet 3x3 8x8 (->stock)'],
+    [8, 8, 128, 128, 'resnet 3x3 8x8'],
     [60, 32, 16, 32, 'evaluation batch 60'],
   ]) {
     const x = tensor([B, H, H, ci]);
