@@ -110,16 +110,21 @@ describe('SIMD Conv2DBackpropFilter', () => {
   });
 });
 
-describe('Winograd F(3x3, 2x2) Conv2DBackpropFilter (3x3, stride 1, Ci % 4 = 0, Co % 8 = 0)', () => {
-  const winoCase = fc.record({
+/** Layers the Winograd kernels take: 3×3, stride 1, Ci a multiple of 4, Co of 8; maps of odd and even sizes. */
+function winogradCase(minSize: number, maxSize: number) {
+  return fc.record({
     seed: fc.integer(),
     B: fc.integer({ min: 1, max: 3 }),
-    H: fc.integer({ min: 1, max: 21 }),
-    W: fc.integer({ min: 1, max: 21 }),
+    H: fc.integer({ min: minSize, max: maxSize }),
+    W: fc.integer({ min: minSize, max: maxSize }),
     ci: fc.constantFrom(4, 8, 12, 32),
     co: fc.constantFrom(8, 16, 24),
     pad: padArb,
   });
+}
+
+describe('Winograd F(3x3, 2x2) Conv2DBackpropFilter (3x3, stride 1, Ci % 4 = 0, Co % 8 = 0)', () => {
+  const winoCase = winogradCase(1, 21);
   const registered = conv2DBackpropFilterGemm('wasm');
   const direct = conv2DBackpropFilterGemm('wasm', { winograd: false });
 
@@ -286,15 +291,7 @@ describe('SIMD training-mode BatchNorm kernels', () => {
 });
 
 describe('Winograd F(2x2, 3x3) Conv2D (3x3, stride 1, Ci % 4 = 0, Co % 8 = 0)', () => {
-  const winoCase = fc.record({
-    seed: fc.integer(),
-    B: fc.integer({ min: 1, max: 3 }),
-    H: fc.integer({ min: 4, max: 19 }),
-    W: fc.integer({ min: 4, max: 19 }),
-    ci: fc.constantFrom(4, 8, 12, 32),
-    co: fc.constantFrom(8, 16, 24),
-    pad: padArb,
-  });
+  const winoCase = winogradCase(4, 19);
 
   it('Conv2D and Conv2DBackpropInput equal the cpu reference kernels (odd sizes, every padding)', () => {
     fc.assert(
