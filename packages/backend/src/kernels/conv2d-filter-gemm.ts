@@ -57,10 +57,15 @@ interface Geometry {
 }
 
 /**
- * Conv2DBackpropFilter as one matrix product per chunk of samples, dW[K, co] = colᵀ[K, n] · dy[n, co] with
- * K = fh·fw·ci, written on the wasm heap in JS and multiplied by the backend's BatchMatMul (XNNPACK on wasm).
+ * The registered Conv2DBackpropFilter for wasm (NHWC), in the first of these that applies:
+ * 1. 3×3 stride-1 layers with Ci % 4 = 0 and Co % 8 = 0: Winograd F(3×3, 2×2) in wasm SIMD (winogradGradient);
+ * 2. Co % 8 = 0: the direct wasm SIMD kernel, im2col never built (simdGradient);
+ * 3. otherwise (or `simd: false`, or a backend the SIMD module cannot bind to): one matrix product per chunk of
+ *    samples, dW[K, co] = colᵀ[K, n] · dy[n, co] with K = fh·fw·ci, written on the wasm heap in JS and multiplied by
+ *    the backend's BatchMatMul (XNNPACK on wasm), described below. The name is that last path's, kept as the
+ *    package's exported API.
  *
- * Why this layout: wasm's BatchMatMul is fast for a plain [K, n]·[n, co] product (n in the tens of thousands) but
+ * Why the GEMM layout: wasm's BatchMatMul is fast for a plain [K, n]·[n, co] product (n in the tens of thousands) but
  * 10-20x slower with `transposeA`, and dy arrives as [n, co] already, so the columns are built transposed and dy is
  * used as it is. For stride 1 the columns are taken from a zero-padded channel-planar copy of x in *padded grid*
  * coordinates (n = B·Hp·Wp, dy zero-filled at the Hp-OH, Wp-OW extra positions): row (kh, kw, c) of colᵀ is then
