@@ -235,6 +235,12 @@ type DepthwiseAttrs = {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 };
 
+/** The stride/dilation/padding attributes a depthwise backprop kernel passes on to the kernels of its gradient. */
+function depthwiseGeometry(attrs: NamedAttrMap | undefined) {
+  const a = attrs as unknown as DepthwiseAttrs;
+  return { strides: a.strides, dilations: a.dilations, pad: a.pad, dimRoundingMode: a.dimRoundingMode };
+}
+
 /**
  * Both depthwise backprop kernels are bilinear, so their gradients are the other two depthwise kernels: for
  * dx = BackpropInput(dy, W): ∂/∂dy = DepthwiseConv2dNative(ddx, W), ∂/∂W = BackpropFilter(ddx, dy). EfficientNet's
@@ -245,13 +251,7 @@ const depthwiseBackpropInputGrad: GradConfig = {
   inputsToSave: ['dy', 'filter'],
   gradFunc: (ddx: Tensor | Tensor[], saved: Tensor[], attrs?: NamedAttrMap) => {
     const [dy, filter] = saved as [Tensor4D, Tensor4D];
-    const a = attrs as unknown as DepthwiseAttrs;
-    const common = {
-      strides: a.strides,
-      dilations: a.dilations,
-      pad: a.pad,
-      dimRoundingMode: a.dimRoundingMode,
-    };
+    const common = depthwiseGeometry(attrs);
     return {
       dy: () =>
         tf.engine().runKernel('DepthwiseConv2dNative', { x: ddx as Tensor4D, filter }, {
@@ -273,13 +273,7 @@ const depthwiseBackpropFilterGrad: GradConfig = {
   inputsToSave: ['x', 'dy'],
   gradFunc: (ddw: Tensor | Tensor[], saved: Tensor[], attrs?: NamedAttrMap) => {
     const [x, dy] = saved as [Tensor4D, Tensor4D];
-    const a = attrs as unknown as DepthwiseAttrs;
-    const common = {
-      strides: a.strides,
-      dilations: a.dilations,
-      pad: a.pad,
-      dimRoundingMode: a.dimRoundingMode,
-    };
+    const common = depthwiseGeometry(attrs);
     return {
       x: () =>
         tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: ddw as Tensor4D }, {

@@ -49,3 +49,24 @@ export function tinyModel(seed: number, dims = { input: 4, hidden: 6, P: 3 }): T
 export function snapshot(vars: readonly tf.Variable[]): number[][] {
   return vars.map((v) => Array.from(v.dataSync()));
 }
+
+/** Samples in {@link twoSourceBatch}. */
+export const BATCH_ROWS = 10;
+
+/** Rows of a {@link twoSourceBatch} by source: 6 original, 4 synthetic, interleaved. */
+export const SOURCES = [
+  { name: 'original', rows: [0, 2, 4, 6, 8, 9] },
+  { name: 'synthetic', rows: [1, 3, 5, 7] },
+];
+
+/** A seeded batch for {@link tinyModel}'s default dims: input [10, 4] of N(0, 1), labels 0/1. */
+export function twoSourceBatch(seed: number): { input: tf.Tensor2D; labels: number[] } {
+  const rng = new Rng(seed);
+  return {
+    input: tf.tensor2d(
+      Array.from({ length: BATCH_ROWS * 4 }, () => rng.normal()),
+      [BATCH_ROWS, 4],
+    ),
+    labels: Array.from({ length: BATCH_ROWS }, () => (rng.bernoulli() ? 1 : 0)),
+  };
+}

@@ -3,7 +3,6 @@
 import { bceWithLogits } from '@cs-dfd/backend/ops';
 import { mean, sum } from '@cs-dfd/gramian';
 import { featureStep } from '@cs-dfd/multitask';
-import { Rng } from '@cs-dfd/rng';
 import { uvs } from '@cs-dfd/uvs';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,42 +15,25 @@ import {
   standardLogits,
 } from '../src/index.js';
 import { relErr, setupBackends } from './helpers.js';
-import { snapshot, type TinyModel, tinyModel } from './model.js';
+import { BATCH_ROWS, SOURCES, snapshot, type TinyModel, tinyModel, twoSourceBatch } from './model.js';
 
 beforeAll(async () => {
   await setupBackends();
   await tf.setBackend('cpu');
 });
 
-const N = 10;
-const sources = [
-  { name: 'original', rows: [0, 2, 4, 6, 8, 9] },
-  { name: 'synthetic', rows: [1, 3, 5, 7] },
-];
-
-function data(seed: number) {
-  const rng = new Rng(seed);
-  return {
-    input: tf.tensor2d(
-      Array.from({ length: N * 4 }, () => rng.normal()),
-      [N, 4],
-    ),
-    labels: Array.from({ length: N }, () => (rng.bernoulli() ? 1 : 0)),
-  };
-}
-
 /** Expected update by one joint tape: -lr ∇[c Σ_k L_k + λ L_cd], c = 1/K (mean) or 1 (sum). */
 function jointUpdate(m: TinyModel, input: tf.Tensor2D, labels: number[], lambda: number, perSource: number) {
   const before = snapshot(m.variables);
   const { grads, value } = tf.variableGrads(() => {
     const f = m.backbone.apply(input) as tf.Tensor2D;
-    const losses = sources.map((s) =>
+    const losses = SOURCES.map((s) =>
       bceWithLogits(
         standardLogits(m.head, tf.gather(f, tf.tensor1d(s.rows, 'int32'))),
         tf.tensor1d(s.rows.map((n) => labels[n]!)),
       ),
     );
-    const lcd = conflictDescentLoss(m.head, f, { labels, sources: sources.map((s) => s.rows) }).loss;
+    const lcd = conflictDescentLoss(m.head, f, { labels, sources: SOURCES.map((s) => s.rows) }).loss;
     return tf.add(tf.mul(tf.addN(losses), perSource), tf.mul(lcd, lambda)) as tf.Scalar;
   }, m.variables);
   const out = m.variables.map((v, i) => before[i]!.map((x, j) => x - grads[v.name]!.dataSync()[j]!));
@@ -70,7 +52,7 @@ function problem(
     input,
     head: m.head,
     labels,
-    sources,
+    sources: SOURCES,
     aggregator: mean(),
     onNonFinite: 'throw',
     ...extra,
@@ -84,7 +66,7 @@ describe('cgrStep', () => {
     'split %s with mean(): d = mean(g) + λ∇L_cd (joint-tape reference)',
     (split) => {
       for (const seed of [1, 2, 3]) {
-        const { input, labels } = data(seed);
+        const { input, labels } = twoSourceBatch(seed);
         const a = tinyModel(seed);
         const b = tinyModel(seed);
         const expected = jointUpdate(a, input, labels, 0.7, 1 / 2);
@@ -100,7 +82,7 @@ describe('cgrStep', () => {
   );
 
   it('fused with sum() and fusedScale 1: d = Σ g + λ∇L_cd', () => {
-    const { input, labels } = data(4);
+    const { input, labels } = twoSourceBatch(4);
     const a = tinyModel(4);
     const b = tinyModel(4);
     const expected = jointUpdate(a, input, labels, 0.5, 1);
@@ -113,7 +95,7 @@ describe('cgrStep', () => {
   });
 
   it('with UVS the exact split adds λ∇L_cd to the UVS update of the same step without CGR', () => {
-    const { input, labels } = data(5);
+    const { input, labels } = twoSourceBatch(5);
     const a = tinyModel(5);
     const b = tinyModel(5);
     const c = tinyModel(5);
@@ -144,13 +126,13 @@ describe('cgrStep', () => {
   });
 
   it('reports L_cd and the head-gradient cosines before the update, and the per-source losses', () => {
-    const { input, labels } = data(6);
+    const { input, labels } = twoSourceBatch(6);
     const m = tinyModel(6);
     for (const split of ['fused', 'exact'] as const) {
       const before = tf.tidy(() =>
         conflictDescentLoss(m.head, m.backbone.apply(input) as tf.Tensor2D, {
           labels,
-          sources: sources.map((s) => s.rows),
+          sources: SOURCES.map((s) => s.rows),
         }),
       );
       const expectedLoss = before.loss.dataSync()[0]!;
@@ -169,11 +151,11 @@ describe('cgrStep', () => {
   });
 
   it('the per-source losses are the BCE of each source alone (the injected cotangent adds 0)', () => {
-    const { input, labels } = data(7);
+    const { input, labels } = twoSourceBatch(7);
     const m = tinyModel(7);
     const expected = tf.tidy(() => {
       const f = m.backbone.apply(input) as tf.Tensor2D;
-      return sources.map(
+      return SOURCES.map(
         (s) =>
           bceWithLogits(
             standardLogits(m.head, tf.gather(f, tf.tensor1d(s.rows, 'int32'))),
@@ -188,7 +170,7 @@ describe('cgrStep', () => {
   });
 
   it('a generic head trains through cgrStep like the standard one', () => {
-    const { input, labels } = data(8);
+    const { input, labels } = twoSourceBatch(8);
     const a = tinyModel(8);
     const b = tinyModel(8);
     const generic = {
@@ -211,16 +193,16 @@ describe('cgrStep', () => {
   });
 
   it('conflictExtra plugs into featureStep directly', () => {
-    const { input, labels } = data(9);
+    const { input, labels } = twoSourceBatch(9);
     const a = tinyModel(9);
     const b = tinyModel(9);
     cgrStep(
       problem(a, input, labels, { cgr: { weight: 0.4, split: 'exact', rho: 'linear', mode: 'diagonal' } }),
     );
-    const ys = sources.map((s) => tf.tensor1d(s.rows.map((n) => labels[n]!)));
+    const ys = SOURCES.map((s) => tf.tensor1d(s.rows.map((n) => labels[n]!)));
     const extra = conflictExtra(
       b.head,
-      { labels, sources: sources.map((s) => s.rows) },
+      { labels, sources: SOURCES.map((s) => s.rows) },
       { weight: 0.4, rho: 'linear', mode: 'diagonal' },
     );
     expect(extra.diagnostics()).toBeUndefined();
@@ -228,7 +210,7 @@ describe('cgrStep', () => {
       backbone: b.backbone,
       input,
       headShared: b.variables.slice(2),
-      tasks: sources.map((s, k) => ({
+      tasks: SOURCES.map((s, k) => ({
         name: s.name,
         rows: s.rows,
         loss: (f: tf.Tensor) => bceWithLogits(standardLogits(b.head, f as tf.Tensor2D), ys[k]!) as tf.Scalar,
@@ -246,7 +228,7 @@ describe('cgrStep', () => {
   });
 
   it('leaves no tensors behind (both splits, Adam, a skipped step)', () => {
-    const { input, labels } = data(10);
+    const { input, labels } = twoSourceBatch(10);
     const m = tinyModel(10);
     const optimizer = tf.train.adam(0.01);
     const run = (split: CgrSplit) =>
@@ -259,8 +241,8 @@ describe('cgrStep', () => {
       run('exact');
     }
     const bad = tf.tensor2d(
-      Array.from({ length: N * 4 }, (_, i) => (i === 0 ? Number.NaN : 0.1)),
-      [N, 4],
+      Array.from({ length: BATCH_ROWS * 4 }, (_, i) => (i === 0 ? Number.NaN : 0.1)),
+      [BATCH_ROWS, 4],
     );
     const skipped = cgrStep(problem(m, bad, labels, { optimizer, onNonFinite: 'skip' }));
     expect(skipped.skipped).toBe(true);

@@ -2,34 +2,17 @@
 // the per-source BCE gradients with split 'exact', those plus each source's share of λ∇L_cd with split 'fused'.
 import { bceWithLogits } from '@cs-dfd/backend/ops';
 import { mean, type Weighting } from '@cs-dfd/gramian';
-import { Rng } from '@cs-dfd/rng';
+import { gramOfMaps } from '@cs-dfd/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CgrSplit, cgrStep, standardLogits } from '../src/index.js';
 import { setupBackends } from './helpers.js';
-import { type TinyModel, tinyModel } from './model.js';
+import { SOURCES, type TinyModel, tinyModel, twoSourceBatch } from './model.js';
 
 beforeAll(async () => {
   await setupBackends();
   await tf.setBackend('cpu');
 });
-
-const N = 10;
-const sources = [
-  { name: 'original', rows: [0, 2, 4, 6, 8, 9] },
-  { name: 'synthetic', rows: [1, 3, 5, 7] },
-];
-
-function batch(seed: number) {
-  const rng = new Rng(seed);
-  return {
-    input: tf.tensor2d(
-      Array.from({ length: N * 4 }, () => rng.normal()),
-      [N, 4],
-    ),
-    labels: Array.from({ length: N }, () => (rng.bernoulli() ? 1 : 0)),
-  };
-}
 
 function recordingMean(): Weighting & { seen: Float64Array[] } {
   const inner = mean();
@@ -45,7 +28,7 @@ type HostMaps = Array<Record<string, Float32Array>>;
 
 /** Runs one cgrStep and returns host copies of what the callback saw and the G the aggregator saw. */
 function step(m: TinyModel, seed: number, split: CgrSplit, weight: number) {
-  const { input, labels } = batch(seed);
+  const { input, labels } = twoSourceBatch(seed);
   const agg = recordingMean();
   let seen: HostMaps = [];
   let names: string[] = [];
@@ -57,7 +40,7 @@ function step(m: TinyModel, seed: number, split: CgrSplit, weight: number) {
     input,
     head: m.head,
     labels,
-    sources,
+    sources: SOURCES,
     aggregator: agg,
     optimizer,
     onNonFinite: 'throw',
@@ -74,19 +57,6 @@ function step(m: TinyModel, seed: number, split: CgrSplit, weight: number) {
   optimizer.dispose();
   input.dispose();
   return { seen, names, calls, G: agg.seen[0]!, leaked, labels };
-}
-
-function hostGram(grads: HostMaps): Float64Array {
-  const K = grads.length;
-  const G = new Float64Array(K * K);
-  for (let i = 0; i < K; i++)
-    for (let j = 0; j < K; j++)
-      for (const k of Object.keys(grads[0]!)) {
-        const a = grads[i]![k]!;
-        const b = grads[j]![k]!;
-        for (let p = 0; p < a.length; p++) G[i * K + j] = G[i * K + j]! + a[p]! * b[p]!;
-      }
-  return G;
 }
 
 function expectClose(a: ArrayLike<number>, e: ArrayLike<number>, rel: number, what: string) {
@@ -106,7 +76,7 @@ describe('cgrStep onTaskGradients', () => {
         expect(r.names).toEqual(['original', 'synthetic']);
         expect(r.leaked).toBe(0);
         expect(Object.keys(r.seen[0]!)).toEqual(m.variables.map((v) => v.name));
-        expectClose(hostGram(r.seen), r.G, 1e-5, `${split} G`);
+        expectClose(gramOfMaps(r.seen), r.G, 1e-5, `${split} G`);
         m.dispose();
       }
     });
@@ -114,8 +84,8 @@ describe('cgrStep onTaskGradients', () => {
 
   it("split 'exact': the gradients equal a separate tf.variableGrads of each source's BCE on its rows", () => {
     const m = tinyModel(7);
-    const { input, labels } = batch(7);
-    const expected = sources.map((s) => {
+    const { input, labels } = twoSourceBatch(7);
+    const expected = SOURCES.map((s) => {
       const { value, grads } = tf.variableGrads(() => {
         const rows = tf.tensor1d(s.rows, 'int32');
         const f = m.backbone.apply(tf.gather(input, rows)) as tf.Tensor2D;
@@ -134,7 +104,7 @@ describe('cgrStep onTaskGradients', () => {
     const r = step(m, 7, 'exact', 0.5);
     r.seen.forEach((g, k) => {
       for (const v of m.variables)
-        expectClose(g[v.name]!, expected[k]![v.name]!, 1e-5, `${sources[k]!.name} ${v.name}`);
+        expectClose(g[v.name]!, expected[k]![v.name]!, 1e-5, `${SOURCES[k]!.name} ${v.name}`);
     });
     m.dispose();
   });

@@ -4,6 +4,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers'; // registers the gradient functions tfjs-core's Node bundle lacks
 import { mean, type Weighting } from '@cs-dfd/gramian';
+import { gramOfMaps } from '@cs-dfd/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -56,20 +57,6 @@ function recorder(): {
       );
     },
   };
-}
-
-/** Float64 Gram matrix of host gradient maps, keys in task 0's order. */
-function hostGram(grads: Seen['grads']): Float64Array {
-  const K = grads.length;
-  const G = new Float64Array(K * K);
-  for (let i = 0; i < K; i++)
-    for (let j = 0; j < K; j++)
-      for (const k of Object.keys(grads[0]!)) {
-        const a = grads[i]![k]!;
-        const b = grads[j]![k]!;
-        for (let p = 0; p < a.length; p++) G[i * K + j] = G[i * K + j]! + a[p]! * b[p]!;
-      }
-  return G;
 }
 
 function expectGramMatches(seen: Float64Array, fromCallback: Float64Array) {
@@ -131,7 +118,7 @@ describe('onTaskGradients in disjoint mode', () => {
         expect(seen.names).toEqual(m.v.map((_, k) => `t${k}`));
         expect(seen.grads).toHaveLength(spec.K);
         seen.grads.forEach((g, k) => expectSameMaps(g, expected[k]!));
-        expectGramMatches(agg.seen[0]!, hostGram(seen.grads));
+        expectGramMatches(agg.seen[0]!, gramOfMaps(seen.grads));
         opt.dispose();
         m.dispose();
       }),
@@ -168,7 +155,7 @@ describe('onTaskGradients in feature-cotangent mode', () => {
         expect(tf.memory().numTensors).toBe(before);
         expect(seen.calls).toBe(1);
         seen.grads.forEach((g, k) => expectSameMaps(g, expected[k]!));
-        expectGramMatches(agg.seen[0]!, hostGram(seen.grads));
+        expectGramMatches(agg.seen[0]!, gramOfMaps(seen.grads));
         opt.dispose();
         m.dispose();
       }),

@@ -53,3 +53,20 @@ export function permuteGram(G: ArrayLike<number>, K: number, perm: readonly numb
   for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) out[a * K + b] = G[perm[a]! * K + perm[b]!]!;
   return out;
 }
+
+/**
+ * Float64 Gram matrix G_ij = Σ over variables of <g_i[v], g_j[v]> of per-task gradient maps (variable name ->
+ * values), keys in task 0's order: the host-side reference for a Gram matrix a step computed with tensors.
+ */
+export function gramOfMaps(grads: ReadonlyArray<Readonly<Record<string, ArrayLike<number>>>>): Float64Array {
+  const K = grads.length;
+  const G = new Float64Array(K * K);
+  for (let i = 0; i < K; i++)
+    for (let j = 0; j < K; j++)
+      for (const k of Object.keys(grads[0]!)) {
+        const a = grads[i]![k]!;
+        const b = grads[j]![k]!;
+        for (let p = 0; p < a.length; p++) G[i * K + j] = G[i * K + j]! + a[p]! * b[p]!;
+      }
+  return G;
+}

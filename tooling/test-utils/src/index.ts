@@ -3,7 +3,15 @@
  * Test-only helpers of the cs-dfd optimizer packages (private; never a runtime dependency).
  */
 export { expectBadGramsRejected, expectGramUnchanged, gramianErrorOf } from './errors.js';
-export { gramTimes, gramTimesAbs, maxDiag, permuteGram, update, updateDistanceSquared } from './gram.js';
+export {
+  gramOfMaps,
+  gramTimes,
+  gramTimesAbs,
+  maxDiag,
+  permuteGram,
+  update,
+  updateDistanceSquared,
+} from './gram.js';
 export {
   GOLDEN_J,
   gramCases,

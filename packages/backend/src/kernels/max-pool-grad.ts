@@ -44,18 +44,20 @@ function maxPoolGrad(
   const { strideHeight: sh, strideWidth: sw, effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
   const { top, left } = info.padInfo;
   const out = heap.makeOutput([...input.shape], 'float32');
+  const { top: t, bottom, left: l, right } = info.padInfo;
+  const pool2x2 =
+    fh === 2 && fw === 2 && sh === 2 && sw === 2 && t === 0 && bottom === 0 && l === 0 && right === 0;
+  const simd = pool2x2 && useSimd && C % 4 === 0 && H % 2 === 0 && W % 2 === 0 ? trainKernels(heap) : null;
+  if (simd != null) {
+    const p = (i: TensorInfo) => heapPointer(heap, i);
+    simd.maxPool2x2Grad(p(input), p(dy), p(out), batchSize, H, W, C);
+    return out;
+  }
   // Views are taken after the allocation: growing the heap detaches earlier views.
   const x = heap.typedArrayFromHeap(input);
   const g = heap.typedArrayFromHeap(dy);
   const dx = heap.typedArrayFromHeap(out);
-  const { top: t, bottom, left: l, right } = info.padInfo;
-  if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && t === 0 && bottom === 0 && l === 0 && right === 0) {
-    const simd = useSimd && C % 4 === 0 && H % 2 === 0 && W % 2 === 0 ? trainKernels(heap) : null;
-    if (simd != null) {
-      const p = (i: TensorInfo) => heapPointer(heap, i);
-      simd.maxPool2x2Grad(p(input), p(dy), p(out), batchSize, H, W, C);
-      return out;
-    }
+  if (pool2x2) {
     pool2x2Grad(x, g, dx, batchSize, H, W, C);
     return out;
   }

@@ -35,10 +35,12 @@ export function reduceLeading(kind: 'sum' | 'mean', stock: KernelFunc): KernelFu
       // The same float64 column sums in wasm SIMD (`channel_sums`), 4 columns per instruction.
       const sums = heap.makeOutput([4 * inner], 'float32');
       const s1 = heapPointer(heap, sums);
+      const xp = heapPointer(heap, x);
+      // Views after the allocations; the kernel allocates nothing, so they stay valid through the loop.
+      const f64 = new Float64Array(heap.typedArrayFromHeap(sums).buffer, s1, inner);
+      const ys = heap.typedArrayFromHeap(out);
       for (let o = 0; o < outer; o++) {
-        simd.channelSums(heapPointer(heap, x) + 4 * o * R * inner, 0, R, inner, s1, s1 + 8 * inner);
-        const f64 = new Float64Array(heap.typedArrayFromHeap(sums).buffer, s1, inner);
-        const ys = heap.typedArrayFromHeap(out);
+        simd.channelSums(xp + 4 * o * R * inner, 0, R, inner, s1, s1 + 8 * inner);
         for (let i = 0; i < inner; i++) ys[o * inner + i] = f64[i]! * scale;
       }
       heap.disposeData(sums.dataId);
