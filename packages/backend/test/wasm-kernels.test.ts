@@ -4,7 +4,9 @@ import { backend_util, getKernel, type TensorInfo } from '@tensorflow/tfjs-core'
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs build script without type declarations
-import { assembleTrainKernels, renderModule } from '../scripts/wasm-module.mjs';
+import { generateTrainKernelsWat } from '../scripts/gen-wat.mjs';
+// @ts-expect-error: a plain .mjs build script without type declarations
+import { assembleTrainKernels, renderModule, WAT_PATH } from '../scripts/wasm-module.mjs';
 import { BackendError } from '../src/errors.js';
 import type { HeapBackend } from '../src/kernels/heap.js';
 import {
@@ -29,6 +31,10 @@ beforeAll(setupBackends);
 const RUNS = { numRuns: 40 };
 
 describe('train-kernels.wat', () => {
+  it('the committed .wat is what gen-wat.mjs makes from the template and the unrolled families', () => {
+    expect(readFileSync(WAT_PATH, 'utf8')).toBe(generateTrainKernelsWat());
+  });
+
   it('the committed module is what the .wat assembles to', async () => {
     const committed = readFileSync(new URL('../src/wasm/train-kernels.wasm.ts', import.meta.url), 'utf8');
     expect(committed).toBe(renderModule(await assembleTrainKernels()));
