@@ -8,6 +8,8 @@ export {
   CORRECTED_GRADIENTS,
   ensureCoreGradients,
   maxPoolSelect,
+  REDUCTION_GRADIENTS,
+  registerReductionGradients,
   registerSecondOrderGradients,
   SECOND_ORDER_GRADIENTS,
 } from './gradients.js';
@@ -21,7 +23,6 @@ export {
   stockWasmKernel,
   WASM_TRAINING_KERNELS,
 } from './kernels/index.js';
-export { REDUCTION_GRADIENTS, registerReductionGradients } from './reduce-gradients.js';
 export {
   type Attempt,
   BACKEND_ENV,

@@ -5,9 +5,8 @@ import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from './errors.js';
-import { registerSecondOrderGradients } from './gradients.js';
+import { registerReductionGradients, registerSecondOrderGradients } from './gradients.js';
 import { registerWasmTrainingKernels } from './kernels/index.js';
-import { registerReductionGradients } from './reduce-gradients.js';
 import { wasmBinaryFolder } from './wasm-paths.js';
 
 /** The candidates, best first. `node-gpu` and `node` both run libtensorflow and register tfjs backend 'tensorflow'. */

@@ -4,9 +4,8 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { getKernel, type KernelBackend, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
-import { registerSecondOrderGradients } from '../src/gradients.js';
+import { registerReductionGradients, registerSecondOrderGradients } from '../src/gradients.js';
 import { registerWasmTrainingKernels } from '../src/kernels/index.js';
-import { registerReductionGradients } from '../src/reduce-gradients.js';
 import { wasmBinaryFolder } from '../src/wasm-paths.js';
 
 /** Initialises cpu and wasm once (kernels + gradients registered, as initBackend does) and leaves `cpu` active. */

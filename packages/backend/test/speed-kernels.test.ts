@@ -6,8 +6,8 @@ import { getKernel } from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BackendError } from '../src/errors.js';
+import { REDUCTION_GRADIENTS, registerReductionGradients } from '../src/gradients.js';
 import { stockWasmKernel } from '../src/kernels/index.js';
-import { REDUCTION_GRADIENTS, registerReductionGradients } from '../src/reduce-gradients.js';
 import {
   BACKENDS,
   backendOf,

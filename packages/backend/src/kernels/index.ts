@@ -8,28 +8,32 @@ import {
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
-import { castSharing, identityConfig } from './alias.js';
-import { batchNormTrainConfigs } from './batch-norm.js';
-import { channelBinary } from './channel-binary.js';
-import { conv2DBackpropInputConfig } from './conv2d-backprop.js';
-import { conv2DBackpropFilterGemm } from './conv2d-filter-gemm.js';
-import { conv2DWinograd } from './conv2d-winograd.js';
-import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
-import { gatherRows } from './gather.js';
-import { maxPoolGradConfig } from './max-pool-grad.js';
-import { reduceLeading } from './reduce.js';
+import { castSharing } from './Cast.js';
+import { conv2DWinograd } from './Conv2D.js';
+import { conv2DBackpropFilterGemm } from './Conv2DBackpropFilter.js';
+import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.js';
+import { batchNormTrainConfigs } from './CsDfdBatchNormTrain.js';
+import { channelBinary } from './channel_binary.js';
+import { depthwiseBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter.js';
+import { depthwiseBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput.js';
+import { gatherRows } from './GatherV2.js';
+import { identityConfig } from './Identity.js';
+import { maxPoolGradConfig } from './MaxPoolGrad.js';
+import { reduceLeading } from './reduce_leading.js';
 
-export { castSharing, identityShared } from './alias.js';
-export { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, fusedBatchNormApplies } from './batch-norm.js';
-export { channelBinary } from './channel-binary.js';
+export { castSharing } from './Cast.js';
+export { conv2DWinograd } from './Conv2D.js';
+export { conv2DBackpropFilterGemm, type FilterGemmOptions } from './Conv2DBackpropFilter.js';
+export { conv2DBackpropFilterComposed, conv2DBackpropInputComposed } from './Conv2DBackpropInput.js';
+export { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, fusedBatchNormApplies } from './CsDfdBatchNormTrain.js';
+export { channelBinary } from './channel_binary.js';
 export { KernelScope } from './compose.js';
-export { conv2DBackpropFilterComposed, conv2DBackpropInputComposed } from './conv2d-backprop.js';
-export { conv2DBackpropFilterGemm, type FilterGemmOptions } from './conv2d-filter-gemm.js';
-export { conv2DWinograd } from './conv2d-winograd.js';
-export { depthwiseBackpropFilterComposed, depthwiseBackpropInputComposed } from './depthwise-backprop.js';
-export { gatherRows } from './gather.js';
-export { maxPoolGradHeap, maxPoolGradKernel } from './max-pool-grad.js';
-export { reduceLeading } from './reduce.js';
+export { depthwiseBackpropFilterComposed } from './DepthwiseConv2dNativeBackpropFilter.js';
+export { depthwiseBackpropInputComposed } from './DepthwiseConv2dNativeBackpropInput.js';
+export { gatherRows } from './GatherV2.js';
+export { identityShared } from './Identity.js';
+export { maxPoolGradHeap, maxPoolGradKernel } from './MaxPoolGrad.js';
+export { reduceLeading } from './reduce_leading.js';
 
 /**
  * The kernels {@link registerWasmTrainingKernels} installs, and what wasm 4.22.0 ships instead. `Identity`

@@ -5,8 +5,8 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { heapPointer, type TrainKernels, trainKernels } from '../wasm/kernels.js';
+import { conv2DBackpropFilterComposed } from './Conv2DBackpropInput.js';
 import { composed, type KernelScope } from './compose.js';
-import { conv2DBackpropFilterComposed } from './conv2d-backprop.js';
 import { type HeapBackend, heapBackend } from './heap.js';
 
 type Shape4 = [number, number, number, number];

@@ -1,4 +1,4 @@
-import type { CastAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 
 /**
  * Identity that shares the input's buffer (one more reference), as the cpu and webgl backends do. wasm's own
@@ -12,15 +12,6 @@ export const identityShared: KernelFunc = ({ inputs, backend }) => {
   (backend as { incRef(dataId: object): void }).incRef(x.dataId);
   return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
 };
-
-/** Cast that shares the buffer when the dtype does not change (wasm copies), else runs `stock`. */
-export function castSharing(stock: KernelFunc): KernelFunc {
-  return (args) => {
-    const { x } = args.inputs as { x: TensorInfo };
-    const { dtype } = args.attrs as unknown as CastAttrs;
-    return x.dtype === dtype ? identityShared(args) : stock(args);
-  };
-}
 
 export function identityConfig(backendName: string): KernelConfig {
   return { kernelName: 'Identity', backendName, kernelFunc: identityShared };
