@@ -9,9 +9,10 @@ import {
   asGenericHead,
   checkStandardHead,
   type GenericHead,
-  isGenericHead,
-  isStandardHead,
+  type ResolvedHead,
+  resolveHead,
   type StandardHead,
+  type StandardKind,
 } from './head.js';
 import { cosineMatrix, pairMean, RHOS, type Rho } from './rho.js';
 import {
@@ -52,13 +53,22 @@ export type ConflictLossValue = {
   cosines: tf.Tensor2D;
 };
 
-/** Resolved options; throws `invalid-option` naming the field. */
-export function resolveOptions(
-  options: ConflictLossOptions,
-  head: StandardHead | GenericHead,
-): Required<ConflictLossOptions> {
-  const generic = !isStandardHead(head) && isGenericHead(head);
-  const mode = options.mode ?? (generic ? 'generic' : 'exact');
+/**
+ * Options and head as the entry points resolve them, once: every function below takes this. A closed-form mode
+ * comes only with a standard head.
+ */
+export type ResolvedLoss = { readonly rho: Rho } & (
+  | { readonly mode: 'generic'; readonly head: ResolvedHead }
+  | { readonly mode: 'exact' | 'diagonal'; readonly head: StandardKind }
+);
+
+/**
+ * Resolves the options and the head's kind; throws `invalid-option` naming the field, or `invalid-head`. The
+ * options are checked first, then the head, then that the mode suits the head.
+ */
+export function resolveLoss(options: ConflictLossOptions, input: StandardHead | GenericHead): ResolvedLoss {
+  const head = resolveHead(input);
+  const mode = options.mode ?? (head?.kind === 'generic' ? 'generic' : 'exact');
   const rho = options.rho ?? 'hinge';
   if (!MODES.includes(mode)) {
     throw new ConflictLossError(
@@ -70,21 +80,22 @@ export function resolveOptions(
   if (!RHOS.includes(rho)) {
     throw new ConflictLossError('invalid-option', 'rho', `'${String(rho)}' is not one of ${RHOS.join(', ')}`);
   }
-  if (!isStandardHead(head) && !isGenericHead(head)) {
+  if (head === undefined) {
     throw new ConflictLossError(
       'invalid-head',
       'head',
       'is neither a standard head ({vars: {Wp, bp, v, b}, phi, phiPrime}) nor a generic one ({params, loss})',
     );
   }
-  if (generic && mode !== 'generic') {
+  if (mode === 'generic') return { rho, mode, head };
+  if (head.kind === 'generic') {
     throw new ConflictLossError(
       'invalid-option',
       'mode',
       `'${mode}' needs a standard head (closed-form gradients); a generic head ({params, loss}) needs 'generic'`,
     );
   }
-  return { mode, rho };
+  return { rho, mode, head };
 }
 
 function checkFeatures(features: tf.Tensor): void {
@@ -176,15 +187,24 @@ export function headGradients(
   batch: SourceBatch,
   options: ConflictLossOptions = {},
 ): tf.Tensor2D {
-  const { mode } = resolveOptions(options, head);
+  return resolvedHeadGradients(resolveLoss(options, head), features, batch);
+}
+
+/** {@link headGradients} of a resolved head and options. */
+function resolvedHeadGradients(
+  resolved: ResolvedLoss,
+  features: tf.Tensor2D,
+  batch: SourceBatch,
+): tf.Tensor2D {
   checkFeatures(features);
   const checked = checkBatch(batch, features.shape[0]);
-  if (mode === 'generic') {
-    const g = isStandardHead(head) ? asGenericHead(head) : head;
-    if (isStandardHead(head)) checkStandardHead(head, features.shape[1]);
-    return nestedGradients(g, features, checked);
+  if (resolved.mode === 'generic') {
+    const { head } = resolved;
+    if (head.kind === 'generic') return nestedGradients(head.head, features, checked);
+    checkStandardHead(head.head, features.shape[1]);
+    return nestedGradients(asGenericHead(head.head), features, checked);
   }
-  return closedFormGradients(head as StandardHead, features, checked, mode === 'diagonal');
+  return closedFormGradients(resolved.head.head, features, checked, resolved.mode === 'diagonal');
 }
 
 /**
@@ -201,10 +221,18 @@ export function conflictDescentLoss(
   batch: SourceBatch,
   options: ConflictLossOptions = {},
 ): ConflictLossValue {
-  const { rho } = resolveOptions(options, head);
+  return resolvedConflictLoss(resolveLoss(options, head), features, batch);
+}
+
+/** {@link conflictDescentLoss} of a resolved head and options (what `conflictExtra` and `cgrStep` call). */
+export function resolvedConflictLoss(
+  resolved: ResolvedLoss,
+  features: tf.Tensor2D,
+  batch: SourceBatch,
+): ConflictLossValue {
   return tf.tidy(() => {
-    const h = headGradients(head, features, batch, options);
+    const h = resolvedHeadGradients(resolved, features, batch);
     const cosines = cosineMatrix(tf.matMul(h, h, false, true) as tf.Tensor2D);
-    return { loss: pairMean(rho, cosines), cosines };
+    return { loss: pairMean(resolved.rho, cosines), cosines };
   });
 }

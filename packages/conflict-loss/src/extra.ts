@@ -4,7 +4,12 @@
  */
 import type { ExtraLoss } from '@cs-dfd/multitask';
 import * as tf from '@tensorflow/tfjs-core';
-import { type ConflictLossOptions, conflictDescentLoss, resolveOptions } from './conflict-loss.js';
+import {
+  type ConflictLossOptions,
+  type ResolvedLoss,
+  resolvedConflictLoss,
+  resolveLoss,
+} from './conflict-loss.js';
 import { ConflictLossError } from './errors.js';
 import type { GenericHead, StandardHead } from './head.js';
 import type { SourceBatch } from './sources.js';
@@ -68,12 +73,20 @@ export function conflictExtra(
   options: ConflictLossOptions & { weight: number },
 ): ConflictExtra {
   const weight = checkWeight(options.weight);
-  resolveOptions(options, head);
+  return resolvedConflictExtra(resolveLoss(options, head), batch, weight);
+}
+
+/** {@link conflictExtra} of a resolved head and options, λ already checked (what `cgrStep` calls). */
+export function resolvedConflictExtra(
+  resolved: ResolvedLoss,
+  batch: SourceBatch,
+  weight: number,
+): ConflictExtra {
   let last: CgrDiagnostics | undefined;
   return {
     weight,
     loss: (features) => {
-      const { loss, cosines } = conflictDescentLoss(head, features as tf.Tensor2D, batch, options);
+      const { loss, cosines } = resolvedConflictLoss(resolved, features as tf.Tensor2D, batch);
       last = readDiagnostics(loss, cosines);
       cosines.dispose();
       return loss;

@@ -72,6 +72,22 @@ export function standardHead(params: StandardHeadParams, name: ActivationName): 
   return { vars: params, ...activation(name) };
 }
 
+/**
+ * A head with its kind settled: the entry points (`conflictDescentLoss`, `headGradients`, `conflictExtra`,
+ * `cgrStep`) resolve it once and pass this on, so nothing below them re-checks the head's shape.
+ */
+export type ResolvedHead = StandardKind | { readonly kind: 'generic'; readonly head: GenericHead };
+
+/** A {@link ResolvedHead} of kind `standard`. */
+export type StandardKind = { readonly kind: 'standard'; readonly head: StandardHead };
+
+/** The head's kind (standard when it has both shapes), or undefined when it is neither. */
+export function resolveHead(head: StandardHead | GenericHead): ResolvedHead | undefined {
+  if (isStandardHead(head)) return { kind: 'standard', head };
+  if (isGenericHead(head)) return { kind: 'generic', head };
+  return undefined;
+}
+
 /** True for a {@link StandardHead} (checked structurally: `vars` and `phiPrime`). */
 export function isStandardHead(head: unknown): head is StandardHead {
   const h = head as Partial<StandardHead> | null;
@@ -86,9 +102,12 @@ export function isGenericHead(head: unknown): head is GenericHead {
   return typeof h === 'object' && h !== null && Array.isArray(h.params) && typeof h.loss === 'function';
 }
 
-/** Checks the four tensors' shapes against the feature dimension D; returns the projection dimension P. */
+/**
+ * Checks a standard head's φ and its four tensors' shapes against the feature dimension D; returns the projection
+ * dimension P.
+ */
 export function checkStandardHead(head: StandardHead, D: number): number {
-  if (!isStandardHead(head) || typeof head.phi !== 'function') {
+  if (typeof head.phi !== 'function') {
     throw new ConflictLossError(
       'invalid-head',
       'head',

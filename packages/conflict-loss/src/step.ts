@@ -7,10 +7,15 @@ import { bceWithLogits } from '@cs-dfd/backend/ops';
 import type { ApplyOptions, Backbone, FeatureTask, StepResult, TaskGradient } from '@cs-dfd/multitask';
 import { applyTaskGradients, featureStep, featureTaskGradient } from '@cs-dfd/multitask';
 import * as tf from '@tensorflow/tfjs-core';
-import { type ConflictLossOptions, conflictDescentLoss, resolveOptions } from './conflict-loss.js';
+import {
+  type ConflictLossOptions,
+  type ResolvedLoss,
+  resolvedConflictLoss,
+  resolveLoss,
+} from './conflict-loss.js';
 import { ConflictLossError } from './errors.js';
-import { type CgrDiagnostics, checkWeight, conflictExtra, readDiagnostics } from './extra.js';
-import { type GenericHead, isStandardHead, type StandardHead, standardLogits } from './head.js';
+import { type CgrDiagnostics, checkWeight, readDiagnostics, resolvedConflictExtra } from './extra.js';
+import { type GenericHead, type ResolvedHead, type StandardHead, standardLogits } from './head.js';
 import { checkBatch } from './sources.js';
 
 /**
@@ -64,12 +69,12 @@ export interface CgrStepProblem extends ApplyOptions {
 /** The multitask step's result plus CGR's diagnostics (before the update). */
 export type CgrStepResult = StepResult & { cgr: CgrDiagnostics };
 
-function headVariablesOf(problem: CgrStepProblem): tf.Variable[] {
+function headVariablesOf(problem: CgrStepProblem, head: ResolvedHead): tf.Variable[] {
   if (problem.headVariables !== undefined) return [...problem.headVariables];
-  if (!isStandardHead(problem.head)) {
+  if (head.kind !== 'standard') {
     throw new ConflictLossError('invalid-head', 'headVariables', 'is required for a generic head');
   }
-  const vars = problem.head.vars;
+  const vars = head.head.vars;
   return (['Wp', 'bp', 'v', 'b'] as const).map((role) => {
     const t = vars[role];
     if (!(t instanceof tf.Variable)) {
@@ -84,11 +89,14 @@ function headVariablesOf(problem: CgrStepProblem): tf.Variable[] {
 }
 
 /** Per-source BCE of the head on that source's features. */
-function sourceLoss(head: StandardHead | GenericHead, labels: tf.Tensor1D) {
-  return (fk: tf.Tensor): tf.Scalar =>
-    isStandardHead(head)
-      ? tf.tidy(() => bceWithLogits(standardLogits(head, fk as tf.Tensor2D), labels) as tf.Scalar)
-      : head.loss(fk as tf.Tensor2D, labels);
+function sourceLoss(head: ResolvedHead, labels: tf.Tensor1D) {
+  if (head.kind === 'standard') {
+    const standard = head.head;
+    return (fk: tf.Tensor): tf.Scalar =>
+      tf.tidy(() => bceWithLogits(standardLogits(standard, fk as tf.Tensor2D), labels) as tf.Scalar);
+  }
+  const generic = head.head;
+  return (fk: tf.Tensor): tf.Scalar => generic.loss(fk as tf.Tensor2D, labels);
 }
 
 /**
@@ -108,7 +116,7 @@ export function cgrStep(problem: CgrStepProblem): CgrStepResult {
   if (split !== 'fused' && split !== 'exact') {
     throw new ConflictLossError('invalid-option', 'split', `'${String(split)}' is not fused or exact`);
   }
-  resolveOptions(opts, problem.head);
+  const resolved = resolveLoss(opts, problem.head);
   const N = problem.input.shape[0] ?? 0;
   const batch = { labels: problem.labels, sources: problem.sources.map((s) => s.rows) };
   const checked = checkBatch(batch, N);
@@ -121,13 +129,12 @@ export function cgrStep(problem: CgrStepProblem): CgrStepResult {
       `must be a finite number >= 0, got ${fusedScale}`,
     );
   }
-  const headVars = headVariablesOf(problem);
-  const loss = { mode: opts.mode, rho: opts.rho } as ConflictLossOptions;
+  const headVars = headVariablesOf(problem, resolved.head);
   const labelsOf = (k: number) => tf.tensor1d(Array.from(checked.rows[k]!, (n) => checked.labels[n]!));
   const ys = problem.sources.map((_, k) => labelsOf(k));
   try {
     if (split === 'exact') {
-      const extra = conflictExtra(problem.head, batch, { ...loss, weight });
+      const extra = resolvedConflictExtra(resolved, batch, weight);
       const result = featureStep({
         aggregator: problem.aggregator,
         optimizer: problem.optimizer,
@@ -139,7 +146,7 @@ export function cgrStep(problem: CgrStepProblem): CgrStepResult {
         tasks: problem.sources.map((s, k) => ({
           name: s.name,
           rows: s.rows,
-          loss: sourceLoss(problem.head, ys[k]!),
+          loss: sourceLoss(resolved.head, ys[k]!),
         })),
         extra,
       });
@@ -151,7 +158,7 @@ export function cgrStep(problem: CgrStepProblem): CgrStepResult {
       headVars,
       weight,
       scale: fusedScale * weight,
-      loss,
+      resolved,
       batch,
       started,
     });
@@ -166,7 +173,7 @@ interface FusedContext {
   headVars: tf.Variable[];
   weight: number;
   scale: number;
-  loss: ConflictLossOptions;
+  resolved: ResolvedLoss;
   batch: { labels: ArrayLike<number>; sources: ArrayLike<number>[] };
   started: number;
 }
@@ -195,7 +202,7 @@ function fusedStep(problem: CgrStepProblem, ctx: FusedContext): CgrStepResult {
     let diagnostics: CgrDiagnostics | undefined;
     const taped = tf.engine().gradients(
       () => {
-        const { loss, cosines } = conflictDescentLoss(problem.head, features, ctx.batch, ctx.loss);
+        const { loss, cosines } = resolvedConflictLoss(ctx.resolved, features, ctx.batch);
         diagnostics = readDiagnostics(loss, cosines);
         cosines.dispose();
         return loss;
@@ -223,7 +230,7 @@ function fusedStep(problem: CgrStepProblem, ctx: FusedContext): CgrStepResult {
     for (const s of shares) if (s !== null) owned.push(s);
     const context = { backbone: problem.backbone, input: problem.input, features, headShared: ctx.headVars };
     problem.sources.forEach((source, k) => {
-      const own = sourceLoss(problem.head, ctx.ys[k]!);
+      const own = sourceLoss(ctx.resolved.head, ctx.ys[k]!);
       const share = shares[k];
       const task: FeatureTask = {
         name: source.name,
