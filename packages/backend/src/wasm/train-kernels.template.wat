@@ -1,7 +1,9 @@
 ;; Training kernels for tfjs-backend-wasm, in 128-bit wasm SIMD. The module imports the wasm backend's own memory,
 ;; so every pointer below is a byte offset of a tensor on that heap (BackendWasm.dataIdMap[...].memoryOffset) and
 ;; nothing is copied in or out. The module has no data, globals or stack: it writes only through the output
-;; pointers it is given. Assembled by scripts/build-wasm.mjs (wabt) into train-kernels.wasm.ts.
+;; pointers it is given. The unrolled families (the `;; @generate` lines of train-kernels.template.wat) are written
+;; once in scripts/wat-families.mjs; scripts/build-wasm.mjs makes train-kernels.wat and assembles it (wabt) into
+;; train-kernels.wasm.ts.
 (module
   (import "env" "memory" (memory 0))
 
