@@ -1,7 +1,8 @@
+import { gaussianBlur } from '@cs-dfd/imaging';
 import type { Rng } from '@cs-dfd/rng';
 import sharp from 'sharp';
 import type { Camera } from './options.js';
-import { type Canvas, gaussianBlur, toUint8 } from './raster.js';
+import { type Canvas, toUint8 } from './raster.js';
 
 /** 1 / σ of a sum of four uniform 16-bit integers. */
 const IRWIN_HALL_SCALE = 1 / Math.sqrt((4 * (65536 ** 2 - 1)) / 12);

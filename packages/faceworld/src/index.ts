@@ -42,7 +42,7 @@ export {
   TARGET_CAMERA,
 } from './options.js';
 export { framePath, landmarkPathFor, maskPathFor, planDataset, type VideoJob } from './plan.js';
-export { type Canvas, createCanvas, fillPolygon, gaussianBlur, toUint8 } from './raster.js';
+export { type Canvas, createCanvas, toUint8 } from './raster.js';
 export { drawScene, Region, type Scene } from './render.js';
 export {
   type DeepfakeBenchIndex,

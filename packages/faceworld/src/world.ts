@@ -1,3 +1,4 @@
+import { convexHullXY as convexHull, dilatePolygon } from '@cs-dfd/imaging';
 import { capture, compress } from './camera.js';
 import { FAMILIES, type FamilyLabel, familyIndex } from './families.js';
 import { type Identity, sampleIdentity } from './identity.js';
@@ -19,8 +20,6 @@ import {
   blend,
   blockUpsample,
   boostHighFrequency,
-  convexHull,
-  dilatePolygon,
   posterise,
   softMask,
   transferColour,
