@@ -1,5 +1,4 @@
 import { bruteHullEdges, insideEdges, type Pt } from '@cs-dfd/test-utils/imaging';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   DLIB68,
