@@ -57,7 +57,7 @@ export function capture(canvas: Canvas, camera: Camera, rng: Rng): Canvas {
   }
   const normal = noiseStream(rng);
   for (let i = 0; i < data.length; i++) {
-    const x = data[i]! < 0 ? 0 : data[i]! > 255 ? 255 : data[i]!;
+    const x = data[i]! < 0 ? 0 : Math.min(data[i]!, 255);
     const j = Math.floor(x);
     const f = x - j;
     const v = tone[j]! + f * (tone[j + 1]! - tone[j]!);

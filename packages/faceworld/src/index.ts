@@ -17,7 +17,7 @@ export {
   type FamilyLabel,
   familiesOf,
   familyIndex,
-} from './families.js';
+} from './families/index.js';
 export {
   buildIndexes,
   buildMeta,
