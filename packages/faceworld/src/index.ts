@@ -13,10 +13,15 @@ export {
   type DatasetName,
   FAMILIES,
   FAMILY_LABELS,
+  FAMILY_REGISTRY,
+  type FamilyContext,
   type FamilyInfo,
   type FamilyLabel,
+  type FamilyOutput,
+  type ForgeryFamily,
   familiesOf,
   familyIndex,
+  familyOf,
 } from './families/index.js';
 export {
   buildIndexes,
