@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAMILIES, Faceworld, generateDataset, validateIndex } from '@cs-dfd/faceworld';
 
-const world = new Faceworld({ seed: 1, identities: 12, size: 96 });
+const world = new Faceworld({ seed: 1, identities: 12, size: 64 });
 const f = await world.renderFrame({ family: 'FW_swap', identity: 3, video: 0, frame: 2 });
-// f.image: RGB 96×96 after camera + JPEG; f.landmarks: 68 x,y pairs; f.mask: the swap's blend weight per pixel;
+// f.image: RGB 64×64 after camera + JPEG; f.landmarks: 68 x,y pairs; f.mask: the swap's blend weight per pixel;
 // f.labels: region map (Region.eye, Region.lips, ...); f.faceMask: face-skin coverage.
-console.log([f.width, f.height, f.image.length, f.landmarks.length, f.mask.length]); // [96, 96, 27648, 136, 9216]
+console.log([f.width, f.height, f.image.length, f.landmarks.length, f.mask.length]); // [64, 64, 12288, 136, 4096]
 console.log(f.mask.some((m) => m === 1) && f.mask.some((m) => m === 0)); // true
 console.log(FAMILIES.FW_swap.dataset); // 'faceworld-source'
 
