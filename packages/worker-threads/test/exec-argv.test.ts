@@ -28,7 +28,11 @@ describe('workerExecArgv', () => {
       '--no-warnings',
     );
     const dropped = fc.constantFrom(...DROPPED_WORKER_FLAGS);
-    fc.assert(fc.property(fc.array(flag), (argv) => expect(workerExecArgv(argv)).toEqual(argv)));
+    fc.assert(
+      fc.property(fc.array(flag), (argv) => {
+        expect(workerExecArgv(argv)).toEqual(argv);
+      }),
+    );
     fc.assert(
       fc.property(
         fc.array(
