@@ -52,13 +52,6 @@ export { PrepError, type PrepErrorCode } from './prep/errors.js';
 export { countFrames, extractFrames, type FfmpegTools, findFfmpeg, VIDEO_EXTENSIONS } from './prep/ffmpeg.js';
 export { type FrameResult, type PrepareOptions, type PrepReport, prepareDataset } from './prep/prepare.js';
 export { type InputVideo, type SplitOptions, scanInput } from './prep/scan.js';
-export {
-  applySimilarity,
-  estimateSimilarity,
-  invertSimilarity,
-  type Point,
-  type Similarity,
-} from './prep/similarity.js';
 export { ARCFACE_TEMPLATE_96x112, alignmentTemplate, fivePoints } from './prep/template.js';
 export { warpSimilarity } from './prep/warp.js';
 export { evenlySpaced } from './sampling.js';

@@ -5,6 +5,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { Point } from '@cs-dfd/imaging';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDeepfakeBench } from '../src/deepfakebench.js';
@@ -14,7 +15,6 @@ import { loadImage } from '../src/image.js';
 import { loadLandmarks } from '../src/landmarks.js';
 import { type FaceDetector, faceApiDemoDir, loadFaceDetector } from '../src/prep/detector.js';
 import { type PrepReport, prepareDataset } from '../src/prep/prepare.js';
-import type { Point } from '../src/prep/similarity.js';
 import { alignmentTemplate, fivePoints } from '../src/prep/template.js';
 import type { Split } from '../src/types.js';
 import { tmpDir } from './fixtures.js';

@@ -1,7 +1,8 @@
+import { gaussianBlur } from '@cs-dfd/imaging';
 import type { Rng } from '@cs-dfd/rng';
 import sharp from 'sharp';
 import type { Camera } from './options.js';
-import { type Canvas, gaussianBlur, toUint8 } from './raster.js';
+import { type Canvas, toUint8 } from './raster.js';
 
 /** 1 / σ of a sum of four uniform 16-bit integers. */
 const IRWIN_HALL_SCALE = 1 / Math.sqrt((4 * (65536 ** 2 - 1)) / 12);
@@ -56,7 +57,7 @@ export function capture(canvas: Canvas, camera: Camera, rng: Rng): Canvas {
   }
   const normal = noiseStream(rng);
   for (let i = 0; i < data.length; i++) {
-    const x = data[i]! < 0 ? 0 : data[i]! > 255 ? 255 : data[i]!;
+    const x = data[i]! < 0 ? 0 : Math.min(data[i]!, 255);
     const j = Math.floor(x);
     const f = x - j;
     const v = tone[j]! + f * (tone[j + 1]! - tone[j]!);

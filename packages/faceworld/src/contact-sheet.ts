@@ -1,5 +1,5 @@
 import sharp, { type OverlayOptions } from 'sharp';
-import { FAMILIES, FAMILY_LABELS, type FamilyLabel } from './families.js';
+import { FAMILIES, FAMILY_LABELS, type FamilyLabel } from './families/index.js';
 import type { FaceworldOptionsInput } from './options.js';
 import { Faceworld } from './world.js';
 

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { FAMILIES } from './families.js';
+import { FAMILIES } from './families/index.js';
 import { framePath, landmarkPathFor, maskPathFor, type VideoJob } from './plan.js';
 import type { Faceworld, RenderedFrame } from './world.js';
 

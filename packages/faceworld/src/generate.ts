@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { writeVideo } from './encode.js';
-import { DATASETS, FAMILIES, FAMILY_LABELS } from './families.js';
+import { DATASETS, FAMILIES, FAMILY_LABELS } from './families/index.js';
 import { type FaceworldOptions, type FaceworldOptionsInput, parseOptions } from './options.js';
 import { planDataset, type VideoJob } from './plan.js';
 import { type DeepfakeBenchIndex, validateIndex } from './schema.js';

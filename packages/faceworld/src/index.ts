@@ -13,11 +13,16 @@ export {
   type DatasetName,
   FAMILIES,
   FAMILY_LABELS,
+  FAMILY_REGISTRY,
+  type FamilyContext,
   type FamilyInfo,
   type FamilyLabel,
+  type FamilyOutput,
+  type ForgeryFamily,
   familiesOf,
   familyIndex,
-} from './families.js';
+  familyOf,
+} from './families/index.js';
 export {
   buildIndexes,
   buildMeta,
@@ -42,7 +47,7 @@ export {
   TARGET_CAMERA,
 } from './options.js';
 export { framePath, landmarkPathFor, maskPathFor, planDataset, type VideoJob } from './plan.js';
-export { type Canvas, createCanvas, fillPolygon, gaussianBlur, toUint8 } from './raster.js';
+export { type Canvas, createCanvas, toUint8 } from './raster.js';
 export { drawScene, Region, type Scene } from './render.js';
 export {
   type DeepfakeBenchIndex,

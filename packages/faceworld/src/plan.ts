@@ -1,4 +1,4 @@
-import { type DatasetName, FAMILIES, FAMILY_LABELS, type FamilyLabel } from './families.js';
+import { type DatasetName, FAMILIES, FAMILY_LABELS, type FamilyLabel } from './families/index.js';
 import type { Faceworld, Split } from './world.js';
 
 /** One clip to write. */

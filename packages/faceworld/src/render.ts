@@ -1,16 +1,6 @@
+import { createCoverage, ellipsePolygon, fillPolygon, strokePolygon } from '@cs-dfd/imaging';
 import type { Identity, Rgb } from './identity.js';
-import {
-  accumulateMask,
-  type Canvas,
-  composite,
-  createCanvas,
-  createCoverage,
-  ellipsePolygon,
-  fillPolygon,
-  type Shader,
-  strokePolygon,
-  valueNoise,
-} from './raster.js';
+import { accumulateMask, type Canvas, composite, createCanvas, type Shader, valueNoise } from './raster.js';
 import { expressShape, headDepth, N_LANDMARKS, project, rotation } from './shape.js';
 import type { FrameState, VideoParams } from './video.js';
 

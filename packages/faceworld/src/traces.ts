@@ -3,9 +3,11 @@
  * given at the 64-px analysis scale the default detector sees and scaled to the frame size, so a trace survives
  * the trainer's resize.
  */
+
+import { createCoverage, fillPolygon, gaussianBlur } from '@cs-dfd/imaging';
 import type { Rng } from '@cs-dfd/rng';
 import { noiseStream } from './camera.js';
-import { type Canvas, cloneCanvas, createCoverage, fillPolygon, gaussianBlur } from './raster.js';
+import { type Canvas, cloneCanvas } from './raster.js';
 
 /** Side of the analysis scale the traces are designed at. */
 export const ANALYSIS_SIZE = 64;
@@ -149,56 +151,6 @@ export function blend(base: Canvas, g: Canvas, mask: Float32Array): Canvas {
       const i = 3 * p + ch;
       out.data[i] = out.data[i]! + m * (g.data[i]! - out.data[i]!);
     }
-  }
-  return out;
-}
-
-/** Convex hull (monotone chain) of x,y pairs, counter-clockwise, as x,y pairs. */
-export function convexHull(pts: ArrayLike<number>): Float64Array {
-  const n = pts.length >> 1;
-  const idx = Array.from({ length: n }, (_, i) => i).sort(
-    (a, b) => pts[2 * a]! - pts[2 * b]! || pts[2 * a + 1]! - pts[2 * b + 1]!,
-  );
-  const cross = (o: number, a: number, b: number): number =>
-    (pts[2 * a]! - pts[2 * o]!) * (pts[2 * b + 1]! - pts[2 * o + 1]!) -
-    (pts[2 * a + 1]! - pts[2 * o + 1]!) * (pts[2 * b]! - pts[2 * o]!);
-  const lower: number[] = [];
-  for (const i of idx) {
-    while (lower.length >= 2 && cross(lower[lower.length - 2]!, lower[lower.length - 1]!, i) <= 0)
-      lower.pop();
-    lower.push(i);
-  }
-  const upper: number[] = [];
-  for (let k = idx.length - 1; k >= 0; k--) {
-    const i = idx[k]!;
-    while (upper.length >= 2 && cross(upper[upper.length - 2]!, upper[upper.length - 1]!, i) <= 0)
-      upper.pop();
-    upper.push(i);
-  }
-  const hull = [...lower.slice(0, -1), ...upper.slice(0, -1)];
-  const out = new Float64Array(hull.length * 2);
-  hull.forEach((i, k) => {
-    out[2 * k] = pts[2 * i]!;
-    out[2 * k + 1] = pts[2 * i + 1]!;
-  });
-  return out;
-}
-
-/** Scales a polygon about its vertex centroid by `factor`. */
-export function dilatePolygon(poly: Float64Array, factor: number): Float64Array {
-  const n = poly.length >> 1;
-  let cx = 0;
-  let cy = 0;
-  for (let i = 0; i < n; i++) {
-    cx += poly[2 * i]!;
-    cy += poly[2 * i + 1]!;
-  }
-  cx /= n;
-  cy /= n;
-  const out = new Float64Array(poly.length);
-  for (let i = 0; i < n; i++) {
-    out[2 * i] = cx + (poly[2 * i]! - cx) * factor;
-    out[2 * i + 1] = cy + (poly[2 * i + 1]! - cy) * factor;
   }
   return out;
 }

@@ -7,14 +7,12 @@
  */
 export type { Rng } from '@cs-dfd/rng';
 export * from './artifacts.js';
-export * from './blur.js';
 export * from './color.js';
 export * from './errors.js';
 export * from './grid.js';
 export * from './landmarks.js';
 export * from './masks.js';
 export * from './morphology.js';
-export * from './polygon.js';
 export {
   defaultWorkerScript,
   type SynthesisJob,

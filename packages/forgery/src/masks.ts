@@ -1,6 +1,6 @@
+import { convexHull, fillConvex } from '@cs-dfd/imaging';
 import type { Rng } from '@cs-dfd/rng';
 import { centroid, DLIB68, pick } from './landmarks.js';
-import { convexHull, fillConvex } from './polygon.js';
 import type { Landmarks, Mask, Point } from './types.js';
 import { checkRange, validateLandmarks } from './validate.js';
 

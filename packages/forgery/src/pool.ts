@@ -7,6 +7,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Rng, RngState } from '@cs-dfd/rng';
+import { workerExecArgv } from '@cs-dfd/worker-threads';
 import { ForgeryError } from './errors.js';
 import { deserializeError, type SynthesisRequest, type SynthesisResponse, serve } from './pool-protocol.js';
 import type { SelfBlendOptions, SelfBlendParams } from './sbi.js';
@@ -83,24 +84,6 @@ interface Slot {
   readonly worker: Worker;
   readonly inFlight: Map<number, Pending>;
   readonly exited: Promise<void>;
-}
-
-/** Node flags (with their value) a worker must not inherit. */
-const DROPPED_FLAGS = new Set(['--conditions', '-C', '--input-type', '--eval', '-e', '--print', '-p']);
-
-/**
- * The parent's Node flags without {@link DROPPED_FLAGS}: a test runner's `--conditions` would resolve the
- * worker's workspace imports to TypeScript sources that Node 20 cannot load, and `--input-type` (from `node -e`)
- * breaks a worker started from a file.
- */
-function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!DROPPED_FLAGS.has(a.split('=', 1)[0]!)) out.push(a);
-    else if (!a.includes('=')) i++;
-  }
-  return out;
 }
 
 const sampleName = (job: SynthesisJob) =>

@@ -4,7 +4,7 @@
  * the blend reads, and the public whole-image functions are the same loops over the whole rectangle (one
  * implementation, so the restricted path cannot drift from the tested one). Not re-exported by the index.
  */
-import { reflect101 } from './blur.js';
+import { reflect101 } from '@cs-dfd/imaging';
 
 /** A rectangle of pixels `[x0, y0, x1, y1]`, inclusive. */
 export type Rect = readonly [number, number, number, number];

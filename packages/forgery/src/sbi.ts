@@ -2,8 +2,9 @@
  * Self-Blended Images (Shiohara & Yamasaki, CVPR 2022), written from the paper's description (DESIGN §7): every
  * stage is its own function, each random stage split into `sample…Params(rng)` and a deterministic `apply…`.
  */
+
+import { convolveSeparable, gaussianKernel } from '@cs-dfd/imaging';
 import type { Rng } from '@cs-dfd/rng';
-import { convolveSeparable, gaussianKernel } from './blur.js';
 import { ForgeryError } from './errors.js';
 import { type HullVariant, type RandomHullOptions, randomHullMask } from './masks.js';
 import {

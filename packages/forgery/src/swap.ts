@@ -3,8 +3,9 @@
  * aligned to the target by a similarity transform, colour-matched inside the face, and blended in with a
  * deformed, eroded or dilated, feathered hull mask.
  */
+
+import { approxGaussianBlur, fitSimilarity, ImagingError, type Similarity } from '@cs-dfd/imaging';
 import type { Rng } from '@cs-dfd/rng';
-import { approxGaussianBlur } from './blur.js';
 import { ForgeryError } from './errors.js';
 import { hullMask } from './masks.js';
 import { dilate, erode } from './morphology.js';
@@ -19,8 +20,9 @@ export interface IdentifiedFace extends Face {
 }
 
 /**
- * The least-squares similarity (rotation, uniform scale, translation; no reflection) mapping `from` onto `to`:
- * in complex numbers `z' = a·z + t` with `a = Σ conj(z − z̄)(w − w̄) / Σ |z − z̄|²`.
+ * The least-squares similarity (rotation, uniform scale, translation; no reflection) mapping `from` onto `to`
+ * (`fitSimilarity` of `@cs-dfd/imaging`), as an affine. Throws `landmarks.count` for fewer than 2 or unequal
+ * counts, and for points that coincide or are not finite.
  */
 export function similarityTransform(from: Landmarks, to: Landmarks): Affine {
   if (from.length !== to.length || from.length < 2) {
@@ -32,44 +34,20 @@ export function similarityTransform(from: Landmarks, to: Landmarks): Affine {
       'need two equal-length sets of at least 2 points',
     );
   }
-  const n = from.length;
-  let fx = 0;
-  let fy = 0;
-  let tx = 0;
-  let ty = 0;
-  for (let i = 0; i < n; i++) {
-    fx += from[i]![0];
-    fy += from[i]![1];
-    tx += to[i]![0];
-    ty += to[i]![1];
-  }
-  fx /= n;
-  fy /= n;
-  tx /= n;
-  ty /= n;
-  let num = 0;
-  let numI = 0;
-  let den = 0;
-  for (let i = 0; i < n; i++) {
-    const x = from[i]![0] - fx;
-    const y = from[i]![1] - fy;
-    const u = to[i]![0] - tx;
-    const v = to[i]![1] - ty;
-    num += x * u + y * v;
-    numI += x * v - y * u;
-    den += x * x + y * y;
-  }
-  if (!(den > 0))
+  let t: Similarity;
+  try {
+    t = fitSimilarity(from, to);
+  } catch (e) {
+    if (!(e instanceof ImagingError)) throw e;
     throw new ForgeryError(
       'landmarks.count',
       'similarityTransform',
       'from',
-      'all points equal',
+      e.code === 'points.degenerate' ? 'all points equal' : 'not finite',
       'degenerate landmarks',
     );
-  const a = num / den;
-  const b = numI / den;
-  return [a, -b, tx - (a * fx - b * fy), b, a, ty - (b * fx + a * fy)];
+  }
+  return [t.a, -t.b, t.tx, t.b, t.a, t.ty];
 }
 
 /** RMS distance between `to` and `from` aligned onto it by {@link similarityTransform}, over `to`'s RMS radius. */

@@ -2,8 +2,9 @@
  * Simple synthetic faces with exact landmarks, for tests, benchmarks and the preview when no face data is at hand.
  * This is a drawing aid, not a dataset: `@cs-dfd/faceworld` is the project's credible face testbed.
  */
+
+import { convexHull, fillConvex } from '@cs-dfd/imaging';
 import { Rng } from '@cs-dfd/rng';
-import { convexHull, fillConvex } from './polygon.js';
 import type { Face, Point } from './types.js';
 
 /** Options of {@link syntheticFace}. */

@@ -1,5 +1,5 @@
+import { approxGaussianBlur } from '@cs-dfd/imaging';
 import type { Rng } from '@cs-dfd/rng';
-import { approxGaussianBlur } from './blur.js';
 import type { Mask, Point, RgbImage } from './types.js';
 
 /**

@@ -1,68 +1,26 @@
+import { defaultSigma } from '@cs-dfd/imaging';
 import { Rng } from '@cs-dfd/rng';
+import { gauss, naiveConv2d } from '@cs-dfd/test-utils/imaging';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  approxGaussianBlur,
   brightnessContrast,
-  convolveSeparable,
-  defaultSigma,
   dilate,
   downscaleNearest,
   elasticField,
   erode,
-  gaussianKernel,
   hsvShift,
   type RgbImage,
   resizeMaskBilinear,
   rgbShift,
   sharpen,
 } from '../src/index.js';
-import { gauss, naiveConv2d, naiveErode } from './helpers.js';
+import { naiveErode } from './helpers.js';
 
 const rngImage = (seed: number, w: number, h: number): RgbImage => {
   const r = new Rng(seed);
   return { width: w, height: h, data: Uint8Array.from({ length: w * h * 3 }, () => r.int(0, 255)) };
 };
-
-describe('gaussianKernel', () => {
-  it("uses OpenCV's default sigma (golden: 3 taps -> 0.8, 5 -> 1.1, 7 -> 1.4, 25 -> 4.1)", () => {
-    expect(defaultSigma(3)).toBeCloseTo(0.8, 12);
-    expect(defaultSigma(5)).toBeCloseTo(1.1, 12);
-    expect(defaultSigma(7)).toBeCloseTo(1.4, 12);
-    expect(defaultSigma(25)).toBeCloseTo(4.1, 12);
-  });
-  it('equals the sampled normalised Gaussian', () => {
-    const k = gaussianKernel(9, 2.5);
-    gauss(9, 2.5).forEach((v, i) => expect(k[i]).toBeCloseTo(v, 14));
-  });
-  it('rejects even sizes', () => expect(() => gaussianKernel(4)).toThrow(RangeError));
-});
-
-describe('convolveSeparable', () => {
-  it('equals a direct 2-D convolution with reflect-101 borders (flat regions, edges and noise)', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 12 }),
-        fc.integer({ min: 1, max: 12 }),
-        fc.integer({ min: 0, max: 4 }),
-        fc.double({ min: 0.3, max: 40, noNaN: true }),
-        fc.integer(),
-        (w, h, r, sigma, seed) => {
-          const rng = new Rng(seed);
-          // Mostly binary with some grey: exercises both the copy path and the summing path.
-          const src = Float32Array.from({ length: w * h }, () =>
-            rng.bernoulli(0.2) ? rng.next() : rng.bernoulli() ? 1 : 0,
-          );
-          const k = gaussianKernel(2 * r + 1, sigma);
-          const got = convolveSeparable(src, w, h, k);
-          const want = naiveConv2d(src, w, h, k);
-          for (let i = 0; i < w * h; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-5);
-        },
-      ),
-      { numRuns: 150 },
-    );
-  });
-});
 
 describe('erode / dilate (van Herk / Gil-Werman)', () => {
   it('equal the minimum / maximum over the clipped k×k window', () => {
@@ -103,33 +61,6 @@ describe('erode / dilate (van Herk / Gil-Werman)', () => {
       const max = Math.max(...blurred);
       const thresholded = Array.from(blurred, (v) => (v / max >= 1 - 1e-12 ? 1 : 0));
       expect(Array.from(erode(src, w, h, k))).toEqual(thresholded);
-    }
-  });
-});
-
-describe('approxGaussianBlur', () => {
-  it('has an impulse response within 12.5% of the Gaussian peak (the 2-D limit of three boxes is 1 - (3/4)²·2π/4 ≈ 12%), unit mass, standard deviation sigma (±10%)', () => {
-    for (const sigma of [2, 5, 7, 12]) {
-      const n = 8 * Math.ceil(sigma) + 1;
-      const c = (n - 1) / 2;
-      const src = new Float32Array(n * n);
-      src[c * n + c] = 1;
-      const out = approxGaussianBlur(src, n, n, sigma);
-      const g = gauss(n, sigma);
-      let mass = 0;
-      let varX = 0;
-      let err = 0;
-      for (let y = 0; y < n; y++) {
-        for (let x = 0; x < n; x++) {
-          const v = out[y * n + x]!;
-          mass += v;
-          varX += v * (x - c) ** 2;
-          err = Math.max(err, Math.abs(v - g[x]! * g[y]!));
-        }
-      }
-      expect(mass).toBeCloseTo(1, 5);
-      expect(Math.abs(Math.sqrt(varX) / sigma - 1)).toBeLessThan(0.1);
-      expect(err / (g[c]! * g[c]!)).toBeLessThan(0.125);
     }
   });
 });

@@ -1,92 +1,13 @@
-import fc from 'fast-check';
+import { bruteHullEdges, insideEdges, type Pt } from '@cs-dfd/test-utils/imaging';
 import { describe, expect, it } from 'vitest';
 import {
-  convexHull,
   DLIB68,
   FOREHEAD81,
-  fillConvex,
   HULL_VARIANTS,
   type HullVariant,
   hullMask,
-  polygonArea,
   syntheticFace,
 } from '../src/index.js';
-import { bruteHullEdges, insideEdges, type Pt } from './helpers.js';
-
-const pointArb = (w: number, h: number) =>
-  fc.tuple(
-    fc.double({ min: -5, max: w + 5, noNaN: true, noDefaultInfinity: true }),
-    fc.double({ min: -5, max: h + 5, noNaN: true, noDefaultInfinity: true }),
-  );
-
-// Points on a quarter-pixel grid: cross products are exact, and pixel centres often fall exactly on hull edges.
-const gridPointArb = (w: number, h: number) =>
-  fc
-    .tuple(fc.integer({ min: -20, max: 4 * w + 20 }), fc.integer({ min: -20, max: 4 * h + 20 }))
-    .map(([x, y]) => [x / 4, y / 4] as [number, number]);
-
-describe('convexHull', () => {
-  it('keeps exactly the brute-force hull vertices, with positive orientation', () => {
-    fc.assert(
-      fc.property(fc.array(gridPointArb(40, 40), { minLength: 3, maxLength: 30 }), (pts) => {
-        const hull = convexHull(pts);
-        if (hull.length < 3) return; // collinear input
-        expect(polygonArea(hull)).toBeGreaterThan(0);
-        const edges = bruteHullEdges(pts);
-        // every point is inside-or-on the computed hull, every hull vertex is a brute-force edge endpoint
-        for (const p of pts) expect(insideEdges(edges, p)).toBe(true);
-        for (const v of hull) expect(edges.some(([a]) => a[0] === v[0] && a[1] === v[1])).toBe(true);
-        // and no vertex is redundant: dropping any one shrinks the hull
-        for (let k = 0; k < hull.length; k++) {
-          expect(polygonArea(hull.filter((_, i) => i !== k))).toBeLessThan(polygonArea(hull));
-        }
-      }),
-      { numRuns: 100 },
-    );
-  });
-});
-
-describe('fillConvex', () => {
-  it.each([
-    ['real-valued points', pointArb(24, 20)],
-    ['quarter-pixel points (centres on edges)', gridPointArb(24, 20)],
-  ])('sets a pixel iff its centre is inside or on the hull (%s, clipped at the border)', (_, arb) => {
-    fc.assert(
-      fc.property(fc.array(arb, { minLength: 3, maxLength: 12 }), (pts) => {
-        const hull = convexHull(pts);
-        const out = new Uint8Array(24 * 20);
-        fillConvex(hull, out, 24, 20);
-        const edges = bruteHullEdges(pts);
-        const degenerate = hull.length < 3;
-        const wrong: string[] = [];
-        for (let j = 0; j < 20; j++) {
-          for (let i = 0; i < 24; i++) {
-            const want = degenerate ? false : insideEdges(edges, [i + 0.5, j + 0.5]);
-            if (out[j * 24 + i] !== (want ? 1 : 0)) wrong.push(`${i},${j}`);
-          }
-        }
-        expect(wrong).toEqual([]);
-      }),
-      { numRuns: 100 },
-    );
-  });
-
-  it('includes centres exactly on an edge (integer landmarks, boundary through half-integers)', () => {
-    // Triangle (0,0) (4,0) (0,4): its hypotenuse x + y = 4 passes through the centres (0.5,3.5), (1.5,2.5), ...
-    const out = new Uint8Array(16);
-    fillConvex(
-      convexHull([
-        [0, 0],
-        [4, 0],
-        [0, 4],
-      ]),
-      out,
-      4,
-      4,
-    );
-    expect(Array.from(out)).toEqual([1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 0, 1, 0, 0, 0]);
-  });
-});
 
 describe('hullMask', () => {
   const subsets: Record<HullVariant, (lm: readonly Pt[]) => Pt[][]> = {

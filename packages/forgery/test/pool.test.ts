@@ -1,14 +1,8 @@
-// The pool runs the compiled worker (dist/pool-worker.js): Node 20 workers cannot load the TypeScript sources.
-// beforeAll rebuilds dist when it is missing or older than src, so the worker runs the code under test; the
-// in-process reference below is the TypeScript source itself.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+// The pool runs the compiled worker (dist/pool-worker.js, rebuilt by beforeAll when stale); the in-process
+// reference below is the TypeScript source itself.
 import { Rng } from '@cs-dfd/rng';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  defaultWorkerScript,
   ForgeryError,
   type Landmarks,
   SynthesisPool,
@@ -16,17 +10,12 @@ import {
   selfBlend,
   syntheticFace,
 } from '../src/index.js';
+import { buildDistIfStale } from './build-dist.js';
 
-const pkg = fileURLToPath(new URL('..', import.meta.url));
 // One pool for the tests that do not close it themselves (worker start-up dominates their time).
 let shared: SynthesisPool;
 beforeAll(() => {
-  const worker = fileURLToPath(defaultWorkerScript());
-  const newestSrc = Math.max(...readdirSync(`${pkg}/src`).map((f) => statSync(`${pkg}/src/${f}`).mtimeMs));
-  if (!existsSync(worker) || statSync(worker).mtimeMs < newestSrc) {
-    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: pkg, stdio: 'inherit' });
-  }
+  buildDistIfStale();
   shared = new SynthesisPool({ size: 2 });
 }, 60_000);
 afterAll(() => shared?.close());

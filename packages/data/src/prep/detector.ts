@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { Point } from '@cs-dfd/imaging';
 import type { RgbImage } from '../types.js';
 import { PrepError } from './errors.js';
-import type { Point } from './similarity.js';
 
 /** A face box in pixels of its image. */
 export interface FaceBox {

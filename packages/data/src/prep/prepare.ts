@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { applySimilarity, fitSimilarity } from '@cs-dfd/imaging';
 import sharp from 'sharp';
 import { DataError } from '../errors.js';
 import { landmarkPathFor } from '../paths.js';
@@ -10,7 +11,6 @@ import { type FaceDetector, type FaceDetectorOptions, loadFaceDetector } from '.
 import { PrepError } from './errors.js';
 import { countFrames, extractFrames, type FfmpegTools, findFfmpeg } from './ffmpeg.js';
 import { type InputVideo, type SplitOptions, scanInput } from './scan.js';
-import { applySimilarity, estimateSimilarity } from './similarity.js';
 import { alignmentTemplate, fivePoints } from './template.js';
 import { warpSimilarity } from './warp.js';
 
@@ -172,7 +172,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepRepor
           const rel = `${dataset}/${v.labelKey}/frames/${v.name}/${String(k).padStart(3, '0')}.png`;
           frameFile = path.join(out, ...rel.split('/'));
           landmarkFile = landmarkPathFor(frameFile)!;
-          const t = estimateSimilarity(fivePoints(found.landmarks), template);
+          const t = fitSimilarity(fivePoints(found.landmarks), template);
           const crop = warpSimilarity(image, t, size);
           // landmarks in crop pixels, to 1/1000 px (JSON of full doubles is 3x larger for no use)
           const lm = found.landmarks.map((p) =>

@@ -1,5 +1,5 @@
+import type { Point } from '@cs-dfd/imaging';
 import { PrepError } from './errors.js';
-import type { Point } from './similarity.js';
 
 /**
  * The 5-point face template (left eye, right eye, nose tip, left and right mouth corner) of ArcFace/InsightFace for

@@ -1,5 +1,5 @@
+import { invertSimilarity, type Similarity } from '@cs-dfd/imaging';
 import type { RgbImage } from '../types.js';
-import { invertSimilarity, type Similarity } from './similarity.js';
 
 /**
  * Resamples `image` into a `size`×`size` RGB image whose pixel (x, y) shows the source at `t⁻¹(x, y)`: bilinear,

@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { disposeMaps } from '@cs-dfd/gramian/tfjs';
+import { workerExecArgv } from '@cs-dfd/worker-threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { disjointTaskGradient, type TaskGradient } from '../task-gradient.js';
 import { namedMap } from '../variables.js';
@@ -72,24 +73,7 @@ function moduleHref(module: string | URL): string {
   );
 }
 
-/** Flags (with their value) that make no sense in a worker or break it. */
-const DROPPED_FLAGS = new Set(['--conditions', '-C', '--input-type', '--eval', '-e', '--print', '-p']);
-
-/**
- * The parent's Node flags without {@link DROPPED_FLAGS}: a test runner's `--conditions` would make the worker
- * resolve workspace packages to TypeScript files that Node cannot load, and `--input-type` (from `node -e`) makes
- * a worker started from a file fail.
- */
-export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const flag = a.split('=', 1)[0]!;
-    if (!DROPPED_FLAGS.has(flag)) out.push(a);
-    else if (!a.includes('=')) i++; // the flag's value is the next item
-  }
-  return out;
-}
+export { workerExecArgv };
 
 function tensorData(t: tf.Tensor, task: number, name: string, i: number): TensorData {
   if (!(t instanceof tf.Tensor) || t.isDisposed || !NUMERIC.has(t.dtype)) {

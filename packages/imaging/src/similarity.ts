@@ -1,7 +1,5 @@
-import { PrepError } from './errors.js';
-
-/** A 2-D point `[x, y]` in pixels. */
-export type Point = readonly [number, number];
+import { ImagingError } from './errors.js';
+import type { Point } from './hull.js';
 
 /**
  * A 2-D similarity (rotation, uniform scale, translation, no reflection):
@@ -16,16 +14,18 @@ export interface Similarity {
 
 /**
  * The least-squares similarity mapping `src[i]` onto `dst[i]` (Umeyama 1991, the estimator of scikit-image's
- * `SimilarityTransform.estimate` that DeepfakeBench calls). In 2-D, with centred points `u = p − p̄`, `v = q − q̄`,
- * it has the closed form `a = Σ u·v / Σ|u|²`, `b = Σ (u × v) / Σ|u|²`: minimising over (a, b) ∈ ℝ² is the same
- * as minimising over scale ≥ 0 and proper rotations. Throws `invalid-option` for fewer than 2 pairs, mismatched
- * lengths, non-finite coordinates, or source points that all coincide (no scale is defined).
+ * `SimilarityTransform.estimate`). In 2-D, with centred points `u = p − p̄`, `v = q − q̄`, it has the closed form
+ * `a = Σ u·v / Σ|u|²`, `b = Σ (u × v) / Σ|u|²` (in complex numbers `z' = a·z + t`,
+ * `a = Σ conj(z − z̄)(w − w̄) / Σ|z − z̄|²`): minimising over (a, b) ∈ ℝ² is the same as minimising over scale ≥ 0
+ * and proper rotations. Throws an {@link ImagingError}: `points.count` for fewer than 2 pairs or mismatched
+ * lengths, `points.nonfinite`, `points.degenerate` when the source points all coincide (to ~1e-9 of their
+ * magnitude: no direction, no scale).
  */
-export function estimateSimilarity(src: readonly Point[], dst: readonly Point[]): Similarity {
+export function fitSimilarity(src: readonly Point[], dst: readonly Point[]): Similarity {
   if (src.length !== dst.length || src.length < 2) {
-    throw new PrepError(
-      'invalid-option',
-      `estimateSimilarity: needs >= 2 point pairs of equal count, got ${src.length} and ${dst.length}`,
+    throw new ImagingError(
+      'points.count',
+      `fitSimilarity: needs >= 2 point pairs of equal count, got ${src.length} and ${dst.length}`,
     );
   }
   const n = src.length;
@@ -36,8 +36,8 @@ export function estimateSimilarity(src: readonly Point[], dst: readonly Point[])
   for (let i = 0; i < n; i++) {
     const p = src[i]!;
     const q = dst[i]!;
-    if (![p[0], p[1], q[0], q[1]].every(Number.isFinite)) {
-      throw new PrepError('invalid-option', `estimateSimilarity: point pair ${i} is not finite`);
+    if (!(Number.isFinite(p[0]) && Number.isFinite(p[1]) && Number.isFinite(q[0]) && Number.isFinite(q[1]))) {
+      throw new ImagingError('points.nonfinite', `fitSimilarity: point pair ${i} is not finite`);
     }
     px += p[0];
     py += p[1];
@@ -50,7 +50,7 @@ export function estimateSimilarity(src: readonly Point[], dst: readonly Point[])
   qy /= n;
   let ss = 0;
   let dot = 0;
-  let cross = 0;
+  let crs = 0;
   for (let i = 0; i < n; i++) {
     const ux = src[i]![0] - px;
     const uy = src[i]![1] - py;
@@ -58,14 +58,14 @@ export function estimateSimilarity(src: readonly Point[], dst: readonly Point[])
     const vy = dst[i]![1] - qy;
     ss += ux * ux + uy * uy;
     dot += ux * vx + uy * vy;
-    cross += ux * vy - uy * vx;
+    crs += ux * vy - uy * vx;
   }
   // relative test: points spread by less than ~1e-9 of their magnitude carry no direction
   if (!(ss > 1e-18 * (1 + px * px + py * py))) {
-    throw new PrepError('invalid-option', 'estimateSimilarity: the source points coincide');
+    throw new ImagingError('points.degenerate', 'fitSimilarity: the source points coincide');
   }
   const a = dot / ss;
-  const b = cross / ss;
+  const b = crs / ss;
   return { a, b, tx: qx - (a * px - b * py), ty: qy - (b * px + a * py) };
 }
 
@@ -74,10 +74,11 @@ export function applySimilarity(t: Similarity, p: Point): [number, number] {
   return [t.a * p[0] - t.b * p[1] + t.tx, t.b * p[0] + t.a * p[1] + t.ty];
 }
 
-/** The inverse map (`t` must have a non-zero scale). */
+/** The inverse map; throws an {@link ImagingError} (`similarity.scale`) for a zero scale. */
 export function invertSimilarity(t: Similarity): Similarity {
   const s2 = t.a * t.a + t.b * t.b;
-  if (!(s2 > 0)) throw new PrepError('invalid-option', 'invertSimilarity: the similarity has zero scale');
+  if (!(s2 > 0))
+    throw new ImagingError('similarity.scale', 'invertSimilarity: the similarity has zero scale');
   const a = t.a / s2;
   const b = -t.b / s2;
   return { a, b, tx: -(a * t.tx - b * t.ty), ty: -(b * t.tx + a * t.ty) };
