@@ -95,6 +95,7 @@ export type {
   FinalEvalEvent,
   LoopEndEvent,
   RunEndEvent,
+  RunErrorEvent,
   RunStartEvent,
   SetupEvent,
   StepEvent,

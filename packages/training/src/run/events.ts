@@ -132,6 +132,17 @@ export interface RunEndEvent {
   report: Report;
 }
 
+/**
+ * The run failed (a bad checkpoint, a listener that threw, too many non-finite steps, ...); `train()` rejects
+ * with `error` right after. Release what a `setup` listener took (a run-folder lock) here. The state on disk is
+ * the last checkpoint's, from which `resume` continues.
+ */
+export interface RunErrorEvent {
+  type: 'run-error';
+  out: string;
+  error: unknown;
+}
+
 /** A line for people (backend chosen, data read, resumed, step skipped, diagnostics summary). */
 export interface TrainMessageEvent {
   type: 'message';
@@ -151,6 +162,7 @@ export type TrainEvent =
   | LoopEndEvent
   | FinalEvalEvent
   | RunEndEvent
+  | RunErrorEvent
   | TrainMessageEvent;
 
 /** The `type` names of {@link TrainEvent}. */
@@ -186,6 +198,15 @@ export class TrainEmitter {
       for (const l of this.listeners) await l(event);
     } finally {
       this.listenerMs += performance.now() - t0;
+    }
+  }
+
+  /** Delivers `event` to every listener even when some throw (their errors are dropped): the `run-error` path. */
+  async emitToAll(event: TrainEvent): Promise<void> {
+    for (const l of this.listeners) {
+      try {
+        await l(event);
+      } catch {}
     }
   }
 

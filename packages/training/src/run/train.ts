@@ -38,12 +38,31 @@ export interface TrainResult {
   out: string;
 }
 
-/** Trains, selects on validation, evaluates every test split, writes `out/` (see the README). */
+/**
+ * Trains, selects on validation, evaluates every test split, writes `out/` (see the README). On failure every
+ * listener gets a `run-error` event (errors a listener throws while handling it are dropped) and the promise rejects with
+ * the original error.
+ */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const { out } = options;
   const hooks = options.hooks ?? {};
   const extra = options.onEvent === undefined ? [] : [options.onEvent].flat();
   const events = new TrainEmitter([logWriter(join(out, 'log.jsonl')), hooksListener(hooks), ...extra]);
+  try {
+    return await runPhases(options, events, hooks);
+  } catch (error) {
+    await events.emitToAll({ type: 'run-error', out, error });
+    throw error;
+  }
+}
+
+/** The phases of {@link train}, in order. */
+async function runPhases(
+  options: TrainOptions,
+  events: TrainEmitter,
+  hooks: TrainHooks,
+): Promise<TrainResult> {
+  const { out } = options;
 
   const setup = await setupRun(options.config, out, events);
   const model = await startOrResume(setup, options.resume === true, events);
