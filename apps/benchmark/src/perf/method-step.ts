@@ -32,11 +32,14 @@ import { fmt, markdownTable } from '../table.js';
 import { machineLine, summarize } from './machine.js';
 
 /**
- * The methods timed by default: the grid's rows (`@cs-dfd/training`'s `METHOD_LABELS`) but `syn-only`, whose step
- * on a fixed batch is `orig-only`'s (one source, the same shapes): the baselines, the generic gradient-surgery
- * methods, UVS, UVS + CGR.
+ * The methods timed by default: the grid's rows (`@cs-dfd/training`'s `METHOD_LABELS`) with `joint` first, the
+ * baseline every row is compared with, and without `syn-only`, whose step on a fixed batch is `orig-only`'s (one
+ * source, the same shapes).
  */
-export const STEP_METHODS: readonly string[] = METHOD_LABELS.filter((m) => m !== 'syn-only');
+export const STEP_METHODS: readonly string[] = [
+  'joint',
+  ...METHOD_LABELS.filter((m) => m !== 'joint' && m !== 'syn-only'),
+];
 
 /** Issue #8's step-time targets: the median step of the method at most this many times `joint`'s. */
 export const STEP_TARGETS: Readonly<Record<string, number>> = { uvs: 1.1, 'uvs+cgr': 1.5 };

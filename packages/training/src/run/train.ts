@@ -40,8 +40,8 @@ export interface TrainResult {
 
 /**
  * Trains, selects on validation, evaluates every test split, writes `out/` (see the README). On failure every
- * listener gets a `run-error` event (errors a listener throws while handling it are dropped) and the promise rejects with
- * the original error.
+ * listener gets a `run-error` event (what a listener throws while handling it is dropped), then the promise
+ * rejects with the original error.
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const { out } = options;
