@@ -2,10 +2,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@cs-dfd/backend';
+import { ConfigError, type TrainConfigInput } from '@cs-dfd/training';
 import { Command } from 'commander';
-import { ConfigError, type TrainConfigInput } from 'cs-dfd-train';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GRID_METHODS } from '../src/grid/types.js';
 import { addPerfCommands } from '../src/perf/command.js';
 import {
   conflictingBatch,
@@ -217,6 +218,23 @@ describe('methodConfig', () => {
   it('a label without a method name is a PerfOptionError; an unknown method a ConfigError before any step', async () => {
     expect(() => methodConfig('+cgr')).toThrow(PerfOptionError);
     await expect(methodStepSuite({ methods: ['joint', 'no-such'], steps: 1 })).rejects.toThrow(ConfigError);
+    // the one label parser: +cgr on a one-source method is refused like the grid refuses it
+    expect(() => methodConfig('orig-only+cgr')).toThrow(ConfigError);
+  });
+
+  it("times the grid's rows, joint first, without syn-only (whose step is orig-only's)", () => {
+    expect(STEP_METHODS).toEqual([
+      'joint',
+      'orig-only',
+      'pcgrad',
+      'cagrad',
+      'mgda',
+      'imtl',
+      'upgrad',
+      'uvs',
+      'uvs+cgr',
+    ]);
+    expect(new Set(GRID_METHODS)).toEqual(new Set([...STEP_METHODS, 'syn-only']));
   });
 });
 

@@ -2,7 +2,7 @@
 // CNN at 64 px, batch 8, faceworld) unless overridden: trains `steps` steps with one pass at the end and prints the
 // mean step time, the pass time and what the pass schedule would cost over a default run.
 //
-//   node apps/trainer/bench/diagnostics-cost.mjs [steps=50] [--set key=value ...]
+//   node packages/training/bench/diagnostics-cost.mjs [steps=50] [--set key=value ...]
 //
 // Build first (`npx tsc -p apps/trainer/tsconfig.build.json`). Both times come from the same run, so machine load
 // affects them alike; the ratio is the figure to quote.
