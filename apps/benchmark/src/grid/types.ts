@@ -44,7 +44,7 @@ export interface GridCell {
 
 /** `DIR/results.json`. */
 export interface GridResults {
-  protocol: 'faceworld' | 'deepfakebench';
+  protocol: 'faceworld' | 'faceworld-large' | 'deepfakebench';
   /** One line: CPU, cores, OS, node, tfjs backend (from `perf/machine.ts`). */
   machine: string;
   /** The command line that produced the grid. */
