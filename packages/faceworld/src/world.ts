@@ -1,6 +1,7 @@
 import { capture, compress } from './camera.js';
 import { FAMILIES, type FamilyLabel, familyIndex } from './families.js';
 import { type Identity, sampleIdentity } from './identity.js';
+import { inverseTraceScene } from './inverse.js';
 import {
   type Camera,
   type FaceworldOptions,
@@ -228,6 +229,17 @@ export class Faceworld {
       if (o.opposingTrace > 0) boostHighFrequency(g, 2 * o.opposingTrace, 8 * o.opposingTrace, fx);
     };
     const zeros: Float32Array = new Float32Array(size * size);
+    const inverse =
+      info.role === 'source' && o.inverseTrace !== undefined
+        ? inverseTraceScene(scene, o.inverseTrace)
+        : null;
+    if (inverse !== null)
+      return this.finish(
+        capture(inverse.canvas, camera, rngFor(o.seed, Stream.camera, pool, id, v, t)),
+        camera,
+        scene,
+        inverse.mask,
+      );
 
     let canvas: Canvas;
     let landmarks = scene.landmarks;
@@ -388,9 +400,20 @@ export class Faceworld {
         throw new FaceworldOptionsError('family', 'unknown family', never);
       }
     }
+    return this.finish(canvas, camera, { landmarks, labels, faceMask }, mask);
+  }
+
+  /** JPEG through the camera and landmarks in dlib's pixel-centre convention. */
+  private async finish(
+    canvas: Canvas,
+    camera: Camera,
+    g: Pick<Scene, 'landmarks' | 'labels' | 'faceMask'>,
+    mask: Float32Array,
+  ): Promise<RenderedFrame> {
     const image = await compress(canvas, camera);
-    const centred = new Float64Array(landmarks.length);
-    for (let i = 0; i < landmarks.length; i++) centred[i] = landmarks[i]! - 0.5;
-    return { width: size, height: size, image, landmarks: centred, mask, labels, faceMask };
+    const centred = new Float64Array(g.landmarks.length);
+    for (let i = 0; i < g.landmarks.length; i++) centred[i] = g.landmarks[i]! - 0.5;
+    const { width, height } = canvas;
+    return { width, height, image, landmarks: centred, mask, labels: g.labels, faceMask: g.faceMask };
   }
 }
