@@ -5,6 +5,7 @@
 # continue; finished cells are kept (config hash), a cell with a checkpoint resumes.
 # Run from the repository root after `pnpm build`. Output: out/grid-converged (cells, results.json, tables.md).
 set -euo pipefail
-exec nice -n 10 node apps/benchmark/dist/cli.js grid --out out/grid-converged --cache out/cache \
+# niceness 10 whether started plain or from a script that is already niced
+exec nice -n $(( $(nice) < 10 ? 10 - $(nice) : 0 )) node apps/benchmark/dist/cli.js grid --out out/grid-converged --cache out/cache \
   --protocol faceworld-large --methods joint,pcgrad,cagrad,mgda,uvs,uvs+cgr --seeds 5 \
   --set train.steps=1500 --set train.evalEvery=150 --set eval.gradcam=0 --progress lines "$@"
