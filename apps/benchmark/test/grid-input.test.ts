@@ -3,6 +3,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hanleyMcNeilSE } from '@cs-dfd/metrics';
 import { resolveConfig } from '@cs-dfd/training';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
@@ -182,6 +183,29 @@ describe('options', () => {
     expect(noRoot.message).toContain(join(dir, 'frames'));
   });
 
+  it('faceworld-large: every test split has a frame-level AUC SE <= 0.01 at any AUC', async () => {
+    const plan = await planGrid({
+      out: join(await tmp(), 'g'),
+      methods: ['joint'],
+      seeds: 1,
+      protocol: { kind: 'faceworld-large' },
+    });
+    const data = plan.cells[0]!.config.data;
+    const o = data.faceworld.options as Record<string, number>;
+    // faceworld's documented split: 15% of the source people (at least 2) are test people; the target pool is
+    // test only. One real and three fake families per dataset; every frame of a clip is scored.
+    const frames = o.videosPerIdentity! * Math.min(o.frames!, data.evalFramesPerVideo);
+    const sourceTest = Math.max(2, Math.round(0.15 * o.identities!)) * frames;
+    const targetTest = o.targetIdentities! * frames;
+    expect([sourceTest, targetTest]).toEqual([1152, 1920]);
+    // SE is largest at AUC 0.5 (the Mann-Whitney null variance).
+    for (const nReal of [sourceTest, targetTest]) {
+      for (const a of [0.5, 0.7, 0.9]) expect(hanleyMcNeilSE(a, 3 * nReal, nReal)).toBeLessThanOrEqual(0.01);
+    }
+    const small = await planGrid({ out: join(await tmp(), 'g'), methods: ['joint'], seeds: 1 });
+    expect(small.cells[0]!.config.data.faceworld.options).toEqual({});
+  });
+
   it('bad --set, --seeds and trainer values are named', async () => {
     const out = join(await tmp(), 'g');
     expect((await gridError(planGrid({ out, sets: ['train.steps'] }))).code).toBe('bad-option');
@@ -242,7 +266,7 @@ describe('cell hash', () => {
     expect(configDiff(base, observed)).toEqual([]);
     const trained = resolveConfig({ seed: 1, train: { steps: 299 } });
     expect(cellHash(trained)).not.toBe(cellHash(base));
-    expect(configDiff(base, trained)).toEqual(['train.steps: 300 -> 299']);
+    expect(configDiff(base, trained)).toEqual(['train.steps: 1500 -> 299']);
     expect(cellHash(resolveConfig({ seed: 2 }))).not.toBe(cellHash(base));
   });
 });

@@ -183,6 +183,30 @@ describe('summarize', () => {
     expect(noJoint.rows.every((r) => r.step_vs_joint === null)).toBe(true);
   });
 
+  it('paired differences to joint over the seeds both finished; none for joint itself', () => {
+    // uvs - joint: seed 0 0.6 - 0.7, seed 1 uvs undefined (left out), seed 2 0.8 - 0.8.
+    const d = row('uvs').vs_joint!.test!.auc;
+    expect(d.mean).toBeCloseTo(-0.05, 12);
+    expect([d.lo, d.hi, d.n]).toEqual([expect.closeTo(-0.1, 12), 0, 2]);
+    expect(row('orig-only').vs_joint!['cross:x']!.auc.mean).toBeCloseTo(-0.2, 12);
+    expect(row('joint').vs_joint).toBeNull();
+    const noJoint = summarize({ ...RESULTS, cells: RESULTS.cells.filter((c) => c.method !== 'joint') });
+    expect(noJoint.rows.every((r) => r.vs_joint === null)).toBe(true);
+  });
+
+  it('AUC SE: Hanley-McNeil at the mean AUC and the split counts; null without counts', () => {
+    expect(row('joint').auc_se!.test).toBeNull();
+    const counted = (seed: number, auc: number) => {
+      const c = cell('joint', seed, auc, 10, 0.1);
+      return { ...c, metrics: { ...c.metrics, test: { ...c.metrics.test, nFake: 3456, nReal: 1152 } } };
+    };
+    const s = summarize({ ...RESULTS, cells: [counted(0, 0.4), counted(1, 0.6)] });
+    // At AUC 0.5 the SE is the Mann-Whitney null SD sqrt((m + n + 1) / (12 m n)): faceworld README's 0.0098.
+    expect(s.rows[0]!.auc_se!.test).toBeCloseTo(Math.sqrt((3456 + 1152 + 1) / (12 * 3456 * 1152)), 12);
+    expect(s.rows[0]!.auc_se!.test).toBeCloseTo(0.0098, 4);
+    expect(summaryMarkdown(s)).toMatch(/\| joint +\| 0\.500 \[0\.400, 0\.600\] .*\| 0\.0098 +\| 2 +\|/);
+  });
+
   it('Markdown: one table per split (in-domain first) and the diagnostics, in the documented format', () => {
     const md = summaryMarkdown(summary);
     const titles = md.split('\n').filter((l) => l.startsWith('## '));
@@ -190,6 +214,7 @@ describe('summarize', () => {
       '## test (in-domain)',
       '## cross:x (cross-domain)',
       '## val (in-domain validation, used for model selection)',
+      '## AUC minus joint, paired by seed',
       '## Training diagnostics',
     ]);
     expect(md).toMatch(/\| uvs +\| 0\.700 \[0\.600, 0\.800\] \|/);
@@ -207,7 +232,7 @@ describe('summarize', () => {
     const rows = parseCsv(summaryCsv(s));
     expect(rows[0]).toEqual([...CSV_HEADER]);
     const body = rows.slice(1);
-    expect(body).toHaveLength(3 * GRID_METRICS.length + 3);
+    expect(body).toHaveLength(3 * GRID_METRICS.length + 3 + 3);
     for (const r of body) expect(r[0]).toBe(odd);
     const auc = body.find((r) => r[1] === 'test' && r[2] === 'auc')!;
     expect(auc.slice(3).map(Number)).toEqual([0.5, 0.25, 0.75, 2]);

@@ -63,6 +63,13 @@ export const OptionsSchema = z
      * of what blending produces. 0 = none.
      */
     opposingTrace: z.number().min(0).max(1).default(DEFAULTS.opposingTrace),
+    /**
+     * Replaces every source family's manipulation by the inverse of a blending trace (`inverse.ts`): the face
+     * sharpened before the camera, with the real clip's own sensor noise, no boundary and no colour shift — the
+     * candidate for the conflicting regime of DESIGN §8. Absent (not 0) by default, so the datasets and cache
+     * folders of every option set without it stay as they were.
+     */
+    inverseTrace: z.number().min(0).max(1).optional(),
     sourceCamera: CameraSchema.default(SOURCE_CAMERA),
     targetCamera: CameraSchema.default(TARGET_CAMERA),
   })

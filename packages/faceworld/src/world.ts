@@ -2,6 +2,7 @@ import { capture, compress } from './camera.js';
 import { range } from './families/helpers.js';
 import { FAMILIES, type FamilyContext, type FamilyLabel, familyIndex, familyOf } from './families/index.js';
 import { type Identity, sampleIdentity } from './identity.js';
+import { inverseTraceScene } from './inverse.js';
 import {
   type Camera,
   type FaceworldOptions,
@@ -10,7 +11,7 @@ import {
   parseOptions,
 } from './options.js';
 import type { Canvas } from './raster.js';
-import { drawScene } from './render.js';
+import { drawScene, type Scene } from './render.js';
 import { rngFor, Stream } from './seed.js';
 import { ANALYSIS_SIZE, boostHighFrequency } from './traces.js';
 import { frameState, sampleTime, sampleVideo, type VideoParams } from './video.js';
@@ -157,6 +158,18 @@ export class Faceworld {
     const sourceFinish = (g: Canvas): void => {
       if (o.opposingTrace > 0) boostHighFrequency(g, 2 * o.opposingTrace, 8 * o.opposingTrace, fx);
     };
+    // inverseTrace (DESIGN §8's conflicting-regime candidate) replaces every source family's manipulation.
+    const inverse =
+      info.role === 'source' && o.inverseTrace !== undefined
+        ? inverseTraceScene(scene, o.inverseTrace)
+        : null;
+    if (inverse !== null)
+      return this.finish(
+        capture(inverse.canvas, camera, rngFor(o.seed, Stream.camera, pool, id, v, t)),
+        camera,
+        scene,
+        inverse.mask,
+      );
     const ctx: FamilyContext = {
       options: o,
       size,
@@ -175,12 +188,20 @@ export class Faceworld {
       drivingExpression: () => frameState(o.seed, this.video(pool, donorId, v), t, size).expression,
     };
     const out = info.render(ctx);
-    const canvas = out.canvas;
-    const mask = out.mask ?? new Float32Array(size * size);
-    const { landmarks, labels, faceMask } = out.scene ?? scene;
+    return this.finish(out.canvas, camera, out.scene ?? scene, out.mask ?? new Float32Array(size * size));
+  }
+
+  /** JPEG through the camera and landmarks in dlib's pixel-centre convention. */
+  private async finish(
+    canvas: Canvas,
+    camera: Camera,
+    g: Pick<Scene, 'landmarks' | 'labels' | 'faceMask'>,
+    mask: Float32Array,
+  ): Promise<RenderedFrame> {
     const image = await compress(canvas, camera);
-    const centred = new Float64Array(landmarks.length);
-    for (let i = 0; i < landmarks.length; i++) centred[i] = landmarks[i]! - 0.5;
-    return { width: size, height: size, image, landmarks: centred, mask, labels, faceMask };
+    const centred = new Float64Array(g.landmarks.length);
+    for (let i = 0; i < g.landmarks.length; i++) centred[i] = g.landmarks[i]! - 0.5;
+    const { width, height } = canvas;
+    return { width, height, image, landmarks: centred, mask, labels: g.labels, faceMask: g.faceMask };
   }
 }

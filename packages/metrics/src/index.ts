@@ -15,6 +15,7 @@ export {
 } from './accuracy.js';
 export { averagePrecision } from './ap.js';
 export { auc } from './auc.js';
+export { hanleyMcNeilSE } from './auc-se.js';
 export {
   type BootstrapInterval,
   type BootstrapOptions,

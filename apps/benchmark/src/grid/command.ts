@@ -38,7 +38,7 @@ const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.rep
 
 interface GridCliOptions {
   out: string;
-  protocol: 'faceworld' | 'deepfakebench';
+  protocol: 'faceworld' | 'faceworld-large' | 'deepfakebench';
   index?: string[];
   root?: string;
   cross: string[];
@@ -54,7 +54,7 @@ interface GridCliOptions {
 }
 
 function protocolOf(o: GridCliOptions): GridProtocol {
-  if (o.protocol === 'faceworld') {
+  if (o.protocol === 'faceworld' || o.protocol === 'faceworld-large') {
     for (const [flag, v] of [
       ['--index', o.index],
       ['--root', o.root],
@@ -63,7 +63,7 @@ function protocolOf(o: GridCliOptions): GridProtocol {
       if (v !== undefined)
         throw new GridError('bad-option', `${flag} needs --protocol deepfakebench`, flag.slice(2));
     }
-    return { kind: 'faceworld' };
+    return { kind: o.protocol };
   }
   if (o.index === undefined)
     throw new GridError('bad-option', '--protocol deepfakebench needs --index FILE[,FILE]', 'index');
@@ -101,8 +101,11 @@ export function addGridCommand(
     )
     .requiredOption('-o, --out <dir>', 'grid folder (results, tables, cells/<method>/seed-<n>)')
     .addOption(
-      new Option('--protocol <name>', 'data: the embedded faceworld, or DeepfakeBench-layout index files')
-        .choices(['faceworld', 'deepfakebench'])
+      new Option(
+        '--protocol <name>',
+        'data: the embedded faceworld, faceworld with test sets of AUC SE <= 0.01 (faceworld-large), or DeepfakeBench-layout index files',
+      )
+        .choices(['faceworld', 'faceworld-large', 'deepfakebench'])
         .default('faceworld'),
     )
     .option(

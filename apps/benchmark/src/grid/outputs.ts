@@ -58,7 +58,12 @@ function check(cond: boolean, file: string, field: string, value: unknown): asse
 export function validateResults(raw: unknown, file: string = GRID_FILES.results): GridResults {
   check(raw !== null && typeof raw === 'object' && !Array.isArray(raw), file, '(root)', raw);
   const r = raw as Record<string, unknown>;
-  check(r.protocol === 'faceworld' || r.protocol === 'deepfakebench', file, 'protocol', r.protocol);
+  check(
+    r.protocol === 'faceworld' || r.protocol === 'faceworld-large' || r.protocol === 'deepfakebench',
+    file,
+    'protocol',
+    r.protocol,
+  );
   for (const k of ['machine', 'command'] as const) check(typeof r[k] === 'string', file, k, r[k]);
   for (const k of ['methods', 'splits'] as const) {
     check(Array.isArray(r[k]) && (r[k] as unknown[]).every((x) => typeof x === 'string'), file, k, r[k]);

@@ -1,6 +1,7 @@
 /**
  * Grid protocols -> the trainer's `data` section. `faceworld` is the trainer's default data (the embedded synthetic
- * dataset, generated once into the shared cache); `deepfakebench` reads DeepfakeBench-layout index files with
+ * dataset, generated once into the shared cache); `faceworld-large` the same generator with benchmark-sized test
+ * sets; `deepfakebench` reads DeepfakeBench-layout index files with
  * optional cross-domain test sets (DESIGN §14: FF++ -> Celeb-DF, DFDC, DFDCP).
  */
 import { access } from 'node:fs/promises';
@@ -17,9 +18,22 @@ export interface CrossDomainSet {
   root?: string;
 }
 
+/**
+ * faceworld sized so that every test split's frame-level AUC has a Hanley–McNeil standard error of at most 0.01
+ * at any AUC (packages/faceworld/README.md): 120 source people (18 test people × 4 clips × 16 frames = 1,152 real
+ * and 3,456 fake test frames) and 30 target people (1,920 real, 5,760 fake); the default faceworld's 480-frame test
+ * set has SE ≈ 0.02, as large as the differences between methods. Every frame of a test clip is scored
+ * (`evalFramesPerVideo` 16). About 38,400 frames, generated once into the grid cache.
+ */
+export const FACEWORLD_LARGE = {
+  options: { identities: 120, videosPerIdentity: 4, frames: 16, targetIdentities: 30 },
+  evalFramesPerVideo: 16,
+} as const;
+
 /** Which data the grid trains and evaluates on. */
 export type GridProtocol =
   | { kind: 'faceworld' }
+  | { kind: 'faceworld-large' }
   | {
       kind: 'deepfakebench';
       /** Index files of the training dataset (its train/val/test splits are used). */
@@ -50,6 +64,15 @@ export async function protocolConfig(
 ): Promise<Record<string, unknown>> {
   const faceworld = { cacheDir: resolve(cacheDir) };
   if (protocol.kind === 'faceworld') return { data: { source: 'faceworld', faceworld } };
+  if (protocol.kind === 'faceworld-large') {
+    return {
+      data: {
+        source: 'faceworld',
+        faceworld: { ...faceworld, options: { ...FACEWORLD_LARGE.options } },
+        evalFramesPerVideo: FACEWORLD_LARGE.evalFramesPerVideo,
+      },
+    };
+  }
   if (protocol.index.length === 0) throw new GridError('bad-option', '--index: no index file given', 'index');
   const root = resolve(protocol.root);
   await mustExist(root, '--root: dataset root', 'root');

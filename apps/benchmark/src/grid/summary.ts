@@ -4,9 +4,10 @@
  * `joint`. Pure: the same results.json always gives the same summary (the bootstrap generator is seeded per
  * interval, so one interval does not depend on which other methods are in the grid).
  */
-import { bootstrapCI } from '@cs-dfd/metrics';
+import { bootstrapCI, hanleyMcNeilSE } from '@cs-dfd/metrics';
 import {
   GRID_METRICS,
+  type GridCell,
   type GridMetric,
   type GridResults,
   type GridSummary,
@@ -61,10 +62,53 @@ function medianOf(xs: readonly number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/** Hanley–McNeil SE at `meanAuc` and the class counts of the first cell that records them for `split`. */
+function aucStandardError(meanAuc: number | null, cells: readonly GridCell[], split: string): number | null {
+  const counted = cells.find((c) => typeof c.metrics[split]?.nFake === 'number');
+  const nFake = counted?.metrics[split]?.nFake;
+  const nReal = counted?.metrics[split]?.nReal;
+  if (meanAuc === null || typeof nFake !== 'number' || typeof nReal !== 'number' || nFake < 1 || nReal < 1) {
+    return null;
+  }
+  return hanleyMcNeilSE(meanAuc, nFake, nReal);
+}
+
+/**
+ * Per split and metric, the interval of (method − joint) over the seeds both finished: the seeds share data order,
+ * initialisation and test sets, so the paired difference cancels what the seeds have in common.
+ */
+function pairedToJoint(
+  results: GridResults,
+  method: string,
+  options: IntervalOptions,
+): Record<string, Record<GridMetric, IntervalStat>> {
+  const jointAt = new Map(results.cells.filter((c) => c.method === 'joint').map((c) => [c.seed, c]));
+  const pairs = results.cells
+    .filter((c) => c.method === method && jointAt.has(c.seed))
+    .map((c) => [c, jointAt.get(c.seed)!] as const);
+  const diff = (a: number | null | undefined, b: number | null | undefined): number | null =>
+    typeof a === 'number' && typeof b === 'number' ? a - b : null;
+  return Object.fromEntries(
+    results.splits.map((split) => [
+      split,
+      Object.fromEntries(
+        GRID_METRICS.map((m) => [
+          m,
+          seedInterval(
+            pairs.map(([c, j]) => diff(c.metrics[split]?.[m], j.metrics[split]?.[m])),
+            options,
+          ),
+        ]),
+      ) as Record<GridMetric, IntervalStat>,
+    ]),
+  );
+}
+
 /**
  * Summarises a grid's results: one row per method that has a cell (in `results.methods` order, then any method
  * that only the cells name), every split of `results.splits` and every metric of {@link GRID_METRICS}. `step_ms` is the median over
- * the method's cells; `step_vs_joint` divides it by joint's (null without a `joint` row).
+ * the method's cells; `step_vs_joint` divides it by joint's (null without a `joint` row); `auc_se` is the
+ * Hanley–McNeil SE of each split's AUC; `vs_joint` the paired-by-seed differences to joint.
  */
 export function summarize(results: GridResults, options: IntervalOptions = {}): GridSummary {
   const methods = [...results.methods];
@@ -94,11 +138,16 @@ export function summarize(results: GridResults, options: IntervalOptions = {}): 
       ),
       step_ms: medianOf(cells.map((c) => c.step_ms)),
       step_vs_joint: null,
+      auc_se: Object.fromEntries(
+        results.splits.map((split) => [split, aucStandardError(metrics[split]!.auc.mean, cells, split)]),
+      ),
+      vs_joint: null,
     };
   });
   const joint = rows.find((r) => r.method === 'joint');
   for (const r of rows) {
     r.step_vs_joint = joint !== undefined && joint.step_ms > 0 ? r.step_ms / joint.step_ms : null;
+    if (joint !== undefined && r !== joint) r.vs_joint = pairedToJoint(results, r.method, options);
   }
   return {
     protocol: results.protocol,

@@ -51,16 +51,40 @@ export function summaryMarkdown(summary: GridSummary): string {
       `## ${splitTitle(split)}`,
       '',
       markdownTable(
-        ['method', ...GRID_METRICS.map((m) => METRIC_LABEL[m]), 'seeds'],
+        ['method', ...GRID_METRICS.map((m) => METRIC_LABEL[m]), 'AUC SE (test set)', 'seeds'],
         summary.rows.map((r) => {
           const ms = r.metrics[split];
           const n = ms === undefined ? 0 : Math.max(...GRID_METRICS.map((m) => ms[m].n));
+          const se = r.auc_se?.[split];
           return [
             r.method,
             ...GRID_METRICS.map((m) => (ms === undefined ? '-' : intervalText(ms[m]))),
+            se === undefined || se === null ? '-' : fmt(se, 4),
             String(n),
           ];
         }),
+      ),
+    );
+  }
+  const paired = summary.rows.filter((r) => r.vs_joint !== null && r.vs_joint !== undefined);
+  if (paired.length > 0) {
+    const splits = tableOrder(summary.splits);
+    out.push(
+      '',
+      '## AUC minus joint, paired by seed',
+      '',
+      "Mean over the seeds both finished of (method AUC − joint AUC) at the same seed, with the 95% bootstrap interval of those differences (an interval that excludes 0 is a difference the seeds agree on; the test sets' own sampling error is the SE column above).",
+      '',
+      markdownTable(
+        ['method', ...splits, 'seeds paired'],
+        paired.map((r) => [
+          r.method,
+          ...splits.map((sp) => {
+            const d = r.vs_joint![sp]?.auc;
+            return d === undefined ? '-' : intervalText(d);
+          }),
+          String(Math.max(0, ...splits.map((sp) => r.vs_joint![sp]?.auc.n ?? 0))),
+        ]),
       ),
     );
   }
@@ -94,7 +118,9 @@ export function csvField(v: string | number | null): string {
 export const CSV_HEADER = ['method', 'split', 'metric', 'mean', 'lo', 'hi', 'n'] as const;
 
 /**
- * Long-format CSV: one row per (method, split, metric) with the interval, then per method the conflict fraction
+ * Long-format CSV: one row per (method, split, metric) with the interval; per split `<metric>_vs_joint` (the paired
+ * difference to joint with its interval; absent for joint and without joint) and `auc_se` (Hanley–McNeil, in
+ * `mean`); then per method the conflict fraction
  * (split `train`, with its interval), `step_ms` and `step_vs_joint` (split `train`; for these two `mean` holds the
  * median over seeds and `lo`, `hi`, `n` are empty). Full precision; empty fields where a value is null. CRLF line ends,
  * as RFC 4180 writes them.
@@ -106,6 +132,14 @@ export function summaryCsv(summary: GridSummary): string {
       const ms = r.metrics[split];
       if (ms === undefined) continue;
       for (const m of GRID_METRICS) rows.push([r.method, split, m, ms[m].mean, ms[m].lo, ms[m].hi, ms[m].n]);
+    }
+    for (const split of summary.splits) {
+      const d = r.vs_joint?.[split];
+      if (d !== undefined)
+        for (const m of GRID_METRICS)
+          rows.push([r.method, split, `${m}_vs_joint`, d[m].mean, d[m].lo, d[m].hi, d[m].n]);
+      const se = r.auc_se?.[split];
+      if (se !== undefined) rows.push([r.method, split, 'auc_se', se, null, null, null]);
     }
     const c = r.conflict_fraction;
     rows.push([r.method, 'train', 'conflict_fraction', c.mean, c.lo, c.hi, c.n]);

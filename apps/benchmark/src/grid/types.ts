@@ -37,7 +37,7 @@ export interface GridCell {
 
 /** `DIR/results.json`. */
 export interface GridResults {
-  protocol: 'faceworld' | 'deepfakebench';
+  protocol: 'faceworld' | 'faceworld-large' | 'deepfakebench';
   /** One line: CPU, cores, OS, node, tfjs backend (from `perf/machine.ts`). */
   machine: string;
   /** The command line that produced the grid. */
@@ -70,6 +70,17 @@ export interface GridSummaryRow {
   step_ms: number;
   /** step_ms / joint's step_ms; null when `joint` is not in the grid. */
   step_vs_joint: number | null;
+  /**
+   * split -> Hanley–McNeil standard error of one frame-level AUC at the row's mean AUC and the split's class counts
+   * (the trainer's `nFake`, `nReal`): the test-set sampling error the seed interval does not contain. Null where
+   * the counts or the AUC are missing; absent in summaries written before it existed.
+   */
+  auc_se?: Record<string, number | null>;
+  /**
+   * split -> metric -> the mean over seeds of (this method − joint) at the same seed, with the bootstrap interval
+   * of those paired differences; `n` counts the seeds both finished. Null for `joint` itself and without a joint row.
+   */
+  vs_joint?: Record<string, Record<GridMetric, IntervalStat>> | null;
 }
 
 /** `DIR/summary.json`. */
