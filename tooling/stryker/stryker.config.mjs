@@ -24,8 +24,8 @@ export default {
   // example files with sources verbatim.
   disableTypeChecks: false,
   coverageAnalysis: 'perTest',
-  // The machine is shared; MUTATE_CONCURRENCY raises it where cores are free (CI).
-  concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 2),
+  // Development machines are shared: 2 test runners unless mutate.mjs is given --concurrency.
+  concurrency: 2,
   timeoutMS: 20_000,
   thresholds: { high: target, low: target - 10, break: target },
   reporters: ['json', 'html', 'clear-text', 'progress'],
