@@ -160,6 +160,9 @@ describe('bootstrapCI', () => {
     expect(bootstrapCI(y, s, mean, { resamples: 50 })).toEqual(
       bootstrapCI(y, s, mean, { resamples: 50, rng: 0 }),
     );
+    const rng = new Rng(1);
+    expect(bootstrapCI(y, s, mean, { resamples: 50, rng })).toEqual(a);
+    expect(rng.state()).not.toEqual(new Rng(1).state());
   });
 
   it('stratified (default) keeps both class counts in every resample; unstratified does not', () => {
