@@ -273,6 +273,21 @@ describe('nnls: edge cases and bad input', () => {
     expect(err(() => nnls(Float64Array.of(1, 2, 3, 4), Float64Array.of(1, Infinity), 2, 2))).toMatch(
       /^non-finite: nnls: d\[1\] is Infinity/,
     );
-    expect(err(() => nnls(Float64Array.of(1), Float64Array.of(1), 1, 0))).toMatch(/^shape: .*n = 0/);
+    // the integer / >= 1 guard itself (with n = 0 the size check would also fire, with another message)
+    expect(err(() => nnls(Float64Array.of(1), Float64Array.of(1), 1, 0))).toMatch(
+      /^shape: nnls: m and n must be integers >= 1, got m = 1, n = 0$/,
+    );
+    expect(err(() => nnls(new Float64Array(0), new Float64Array(0), 0, 1))).toMatch(
+      /^shape: nnls: m and n must be integers >= 1, got m = 0, n = 1$/,
+    );
+    expect(err(() => nnls(Float64Array.of(1, 2), Float64Array.of(1), 1, 1.5))).toMatch(
+      /^shape: nnls: m and n must be integers >= 1, got m = 1, n = 1.5$/,
+    );
+    expect(err(() => nnls(Float64Array.of(1, 2), Float64Array.of(1, 2), 1.5, 1))).toMatch(
+      /^shape: nnls: m and n must be integers >= 1, got m = 1.5, n = 1$/,
+    );
+    expect(err(() => nnls(Float64Array.of(1, 2, 3, 4), Float64Array.of(1, 2, 3), 2, 2))).toMatch(
+      /^shape: nnls: C must have m·n = 4 entries and d m = 2, got 4 and 3$/,
+    );
   });
 });
