@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { targets } from './targets.mjs';
+import { mutatedFiles, targets } from './targets.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -64,9 +64,10 @@ function unchangedScore(pkgDir, stateFile) {
   );
   const rel = (f) => relative(pkgDir, f);
   const mutated = Object.keys(state.files ?? {});
+  const toMutate = new Set(mutatedFiles(pkgDir));
   for (const f of current) {
     const entry = recorded[rel(f)];
-    const isMutated = rel(f).startsWith('src/') && rel(f) !== 'src/index.ts';
+    const isMutated = toMutate.has(rel(f));
     if (entry === undefined) {
       if (isMutated || rel(f).startsWith('test/')) return undefined;
       continue;

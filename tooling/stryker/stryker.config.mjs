@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { thresholdFor } from './targets.mjs';
+import { mutatedFiles, thresholdFor } from './targets.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -19,7 +19,7 @@ export default {
   plugins: [require.resolve('@stryker-mutator/vitest-runner')],
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.config.ts', related: false },
-  mutate: ['src/**/*.ts', '!src/index.ts'],
+  mutate: mutatedFiles(process.cwd()),
   // Left false on purpose: Stryker would prepend `// @ts-nocheck` to every source file, and README tests compare
   // example files with sources verbatim.
   disableTypeChecks: false,

@@ -1,3 +1,6 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
 // Mutation-score floors (issue #20): the numerical core and the gradient-conflict baselines at 90%, the metrics and
 // the RNG at 85%. `pnpm mutate` fails a package that scores below its floor.
 export const targets = {
@@ -24,4 +27,20 @@ export function thresholdFor(pkg) {
       `no mutation target for package "${pkg}" (tooling/stryker/targets.mjs lists: ${Object.keys(targets).join(', ')})`,
     );
   return t;
+}
+
+/**
+ * The files Stryker mutates in a package: src/*.ts (recursively) without src/index.ts (re-exports), unless index.ts is the
+ * package's only source (as in rng).
+ * @param {string} pkgDir
+ */
+export function mutatedFiles(pkgDir) {
+  const src = join(pkgDir, 'src');
+  const files = existsSync(src)
+    ? readdirSync(src, { recursive: true })
+        .filter((f) => String(f).endsWith('.ts'))
+        .map((f) => `src/${f}`)
+    : [];
+  const rest = files.filter((f) => f !== 'src/index.ts');
+  return rest.length > 0 ? rest : files;
 }
