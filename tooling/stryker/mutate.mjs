@@ -86,7 +86,13 @@ function unchangedScore(pkgDir, stateFile) {
   return valid === 0 ? 100 : (100 * detected) / valid;
 }
 
-const opts = parseArgs(process.argv.slice(2));
+let opts;
+try {
+  opts = parseArgs(process.argv.slice(2));
+} catch (e) {
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exit(2);
+}
 const packages = opts.filters.length > 0 ? opts.filters : Object.keys(targets);
 const failed = [];
 for (const pkg of packages) {
