@@ -142,7 +142,7 @@ function checkInput(C: ArrayLike<number>, d: ArrayLike<number>, m: number, n: nu
  * Non-negative least squares, min ||C x − d||² s.t. x ≥ 0 (Lawson–Hanson active set; passive sets solved by
  * pivoted Householder QR, see the module comment). C is row-major m×n. On return the KKT conditions hold up to
  * rounding: x ≥ 0, w = Cᵀ(d − C x) ≤ tol where x = 0 and |w| ≤ tol where x > 0, with
- * tol = 1e-13 · max‖C_j‖ · (max‖C_j‖ · max x_j + max|d_i|). Rank-deficient C (zero, repeated or collinear columns) gives a
+ * tol_j = 1e-13 · ‖C_j‖ · (Σ_k ‖C_k‖ x_k + max|d_i|). Rank-deficient C (zero, repeated or collinear columns) gives a
  * finite minimiser (one of them). Throws `GramianError` (`shape`, `non-finite`) for bad input.
  */
 export function nnls(
@@ -156,21 +156,23 @@ export function nnls(
   const x = new Float64Array(n);
   const passive = new Array<boolean>(n).fill(false);
   const barred = new Array<boolean>(n).fill(false);
-  let cscale = 0;
+  const cnorm = new Float64Array(n);
   for (let j = 0; j < n; j++) {
     let s = 0;
     for (let i = 0; i < m; i++) s += C[i * n + j]! ** 2;
-    cscale = Math.max(cscale, Math.sqrt(s));
+    cnorm[j] = Math.sqrt(s);
   }
   let dscale = 0;
   for (let i = 0; i < m; i++) dscale = Math.max(dscale, Math.abs(d[i]!));
-  // Stopping tolerance on w, the rounding scale of computing it: ε-ish · ‖C‖ · (‖C‖·|x| + |d|), recomputed as x
-  // grows. It scales with C and with d, so nnls(C, s·d) = s·nnls(C, d) and nnls(s·C, d) = nnls(C, d)/s up to
-  // rounding, however small d is next to C.
-  const tolerance = () => {
-    let xmax = 0;
-    for (let j = 0; j < n; j++) xmax = Math.max(xmax, x[j]!);
-    return NNLS_KKT_RTOL * cscale * (cscale * xmax + dscale);
+  // Stopping tolerance on w_j = C_jᵀ(d − C x), the rounding scale of computing it: ε-ish · ‖C_j‖ · (Σ_k ‖C_k‖ x_k +
+  // |d|), recomputed as x grows. Per column: a column of norm 1e-3 beside one of 1e3 has gradients 1e6 times
+  // smaller, and one tolerance for all (‖C‖_max²·x_max) stopped with such a column's objective decrease left on the
+  // table (issue #20's differential test: up to 20% of the objective). It scales with C and with d, so
+  // nnls(C, s·d) = s·nnls(C, d) and nnls(s·C, d) = nnls(C, d)/s up to rounding.
+  const tolerance = (j: number) => {
+    let cx = 0;
+    for (let k = 0; k < n; k++) cx += cnorm[k]! * x[k]!;
+    return NNLS_KKT_RTOL * cnorm[j]! * (cx + dscale);
   };
   const gradient = () => {
     // w = Cᵀ (d − C x)
@@ -200,11 +202,12 @@ export function nnls(
 
   for (let iter = 0; iter < maxIter; iter++) {
     const w = gradient();
+    // the entering column: the largest gradient relative to its column's norm (scale-free), above its tolerance
     let enter = -1;
-    let most = tolerance();
+    let most = 0;
     for (let j = 0; j < n; j++) {
-      if (!passive[j] && !barred[j] && w[j]! > most) {
-        most = w[j]!;
+      if (!passive[j] && !barred[j] && w[j]! > tolerance(j) && w[j]! / cnorm[j]! > most) {
+        most = w[j]! / cnorm[j]!;
         enter = j;
       }
     }

@@ -208,6 +208,43 @@ describe('nnls: the objective equals a brute-force enumeration of all active set
     );
   });
 
+  it('3,000 seeded problems (n up to 8, m 1..9, columns scaled 1e-3..1e3, some nearly repeated): no miss', () => {
+    // A plain loop with its own generator rather than fast-check: thousands of cases in a second, so a solver that
+    // is wrong once in a thousand problems fails here.
+    let seed = 20261207;
+    const rnd = () => {
+      seed = (seed + 0x6d2b79f5) >>> 0;
+      let t = seed;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const misses: string[] = [];
+    for (let k = 0; k < 3000; k++) {
+      const n = 1 + Math.floor(rnd() * 8);
+      const m = 1 + Math.floor(rnd() * 9);
+      const A = new Float64Array(m * n);
+      const scales = Array.from({ length: n }, () => 10 ** Math.floor(rnd() * 7 - 3));
+      for (let e = 0; e < m * n; e++) A[e] = (2 * rnd() - 1) * scales[e % n]!;
+      // a nearly repeated column now and then (1e-3 relative perturbation: still well inside the brute force's reach)
+      if (n >= 2 && rnd() < 0.2)
+        for (let i = 0; i < m; i++) A[i * n + 1] = A[i * n]! * (1 + 1e-3 * (2 * rnd() - 1));
+      const b = Float64Array.from({ length: m }, () => 2 * rnd() - 1);
+      const p = { A, b, m, n };
+      const x = nnls(A, b, m, n);
+      const got = objective(p, x);
+      const brute = bruteForce(p);
+      const scale = 1e-300 + Math.hypot(...b) ** 2;
+      // never worse than a feasible point the enumeration found (where nnls is better, the enumeration skipped a
+      // near-singular subset: nnls's x >= 0 is itself feasible)
+      if (!(x.every((v) => v >= 0) && got - brute <= 1e-9 * scale)) {
+        misses.push(`m = ${m}, n = ${n}, scales ${scales.join('/')}: nnls ${got} vs brute force ${brute}`);
+      }
+      expectKkt(p, x, 1e-12);
+    }
+    expect(misses).toEqual([]);
+  });
+
   it("golden: scipy.optimize.nnls's documented example", () => {
     // A = [[1, 0], [1, 0], [0, 1]]: b = [2, 1, 1] gives x = [1.5, 1], rnorm = 0.7071…; b = -1 gives x = 0, rnorm √3
     const A = Float64Array.of(1, 0, 1, 0, 0, 1);
@@ -273,6 +310,21 @@ describe('nnls: edge cases and bad input', () => {
     expect(err(() => nnls(Float64Array.of(1, 2, 3, 4), Float64Array.of(1, Infinity), 2, 2))).toMatch(
       /^non-finite: nnls: d\[1\] is Infinity/,
     );
-    expect(err(() => nnls(Float64Array.of(1), Float64Array.of(1), 1, 0))).toMatch(/^shape: .*n = 0/);
+    // the integer / >= 1 guard itself (with n = 0 the size check would also fire, with another message)
+    expect(err(() => nnls(Float64Array.of(1), Float64Array.of(1), 1, 0))).toMatch(
+      /^shape: nnls: m and n must be integers >= 1, got m = 1, n = 0$/,
+    );
+    expect(err(() => nnls(new Float64Array(0), new Float64Array(0), 0, 1))).toMatch(
+      /^shape: nnls: m and n must be integers >= 1, got m = 0, n = 1$/,
+    );
+    expect(err(() => nnls(Float64Array.of(1, 2), Float64Array.of(1), 1, 1.5))).toMatch(
+      /^shape: nnls: m and n must be integers >= 1, got m = 1, n = 1.5$/,
+    );
+    expect(err(() => nnls(Float64Array.of(1, 2), Float64Array.of(1, 2), 1.5, 1))).toMatch(
+      /^shape: nnls: m and n must be integers >= 1, got m = 1.5, n = 1$/,
+    );
+    expect(err(() => nnls(Float64Array.of(1, 2, 3, 4), Float64Array.of(1, 2, 3), 2, 2))).toMatch(
+      /^shape: nnls: C must have m·n = 4 entries and d m = 2, got 4 and 3$/,
+    );
   });
 });

@@ -81,6 +81,7 @@ export function pcgrad(options: PCGradOptions = {}): PCGradWeighting {
       (n) => rng.permutation(n),
       (c, _i, j) => {
         const gjj = G[j * K + j]!;
+        // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, a valid (PSD) G with G_jj = 0 has row j = 0, so inner = 0 below returns false too
         if (gjj <= 0) return false;
         let inner = 0;
         for (let k = 0; k < K; k++) inner += G[j * K + k]! * c[k]!;

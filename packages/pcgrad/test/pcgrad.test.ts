@@ -168,6 +168,49 @@ describe('pcgrad: seeded order', () => {
     expect(pcgrad({ seed: 7 }).solve(G, 3).info.projections).toBeGreaterThan(0);
   });
 
+  it('counts exactly the projections made: conflicting pairs only, not orthogonal or zero ones', () => {
+    // each of the two conflicting gradients is projected once onto the other: 2
+    expect(
+      pcgrad().solve(
+        gramOfRows([
+          [1, 0],
+          [-1, 1],
+        ]),
+        2,
+      ).info.projections,
+    ).toBe(2);
+    // orthogonal (<g_i, g_j> = 0) and agreeing pairs are not conflicts: 0
+    expect(
+      pcgrad().solve(
+        gramOfRows([
+          [1, 0],
+          [0, 2],
+        ]),
+        2,
+      ).info.projections,
+    ).toBe(0);
+    expect(
+      pcgrad().solve(
+        gramOfRows([
+          [1, 0],
+          [1, 1],
+        ]),
+        2,
+      ).info.projections,
+    ).toBe(0);
+    // a zero gradient is never projected on, and the others do not conflict with it: 0
+    expect(
+      pcgrad().solve(
+        gramOfRows([
+          [0, 0],
+          [1, 2],
+          [2, 1],
+        ]),
+        3,
+      ).info.projections,
+    ).toBe(0);
+  });
+
   it('depends on the seed when K >= 3 (the order matters)', () => {
     const distinct = new Set<string>();
     for (let seed = 0; seed < 20; seed++) distinct.add(Array.from(pcgrad({ seed }).weights(G, 3)).join());
@@ -182,6 +225,13 @@ describe('pcgrad: bad input', () => {
 
   it('rejects invalid options', () => {
     expect(() => pcgrad({ seed: Number.NaN })).toThrow(expect.objectContaining({ code: 'invalid-option' }));
-    expect(() => pcgrad({ reduction: 'avg' as never })).toThrow(/reduction/);
+    expect(() => pcgrad({ seed: Number.POSITIVE_INFINITY })).toThrow(
+      'pcgrad: option seed must be a finite number, got Infinity',
+    );
+    expect(() => pcgrad({ reduction: 'avg' as never })).toThrow(/^pcgrad: option reduction/);
+  });
+
+  it('reports its name', () => {
+    expect(pcgrad().name).toBe('pcgrad');
   });
 });

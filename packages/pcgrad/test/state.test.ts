@@ -81,6 +81,8 @@ describe('pcgrad state export / import', () => {
       [{ rng: [1, 2, 3, 4], targets: null }, /targets is not a field of the state \{ rng \}, got null/],
       [null, /state must be an object \{ rng \}, got null/],
       [[1, 2, 3, 4], /state must be an object \{ rng \}/],
+      ['abcd', /state must be an object \{ rng \}, got "abcd"/],
+      [7, /state must be an object \{ rng \}, got 7/],
     ];
     for (const [state, message] of cases) {
       const e: GramianError = gramianErrorOf(() => p.importState(state as MethodState));
@@ -89,5 +91,11 @@ describe('pcgrad state export / import', () => {
       expect(e.message).toMatch(/^pcgrad\.importState: /);
     }
     expect(p.exportState()).toEqual(before);
+  });
+
+  it('accepts every uint32, 0 included', () => {
+    const p = pcgrad();
+    p.importState({ rng: [0, 1, 2, 2 ** 32 - 1] });
+    expect(p.exportState()).toEqual({ rng: [0, 1, 2, 2 ** 32 - 1] });
   });
 });

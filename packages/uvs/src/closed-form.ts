@@ -60,22 +60,22 @@ export function solveTwo(G: ArrayLike<number>, c: number): UvsSolution {
     for (const s of candidates) if (F(s) < F(t)) t = s;
   }
   const dualWeights = Float64Array.of(t, 1 - t);
-  // At a vertex the norm is sqrt(G_ii), exact; inside the segment it comes out of a cancellation. Either way a norm
-  // below DEGENERATE_NORM may stand for a hull point with g_w = 0 that rounding put a hair away (t rounded onto a
-  // tiny vertex, or a cancelled interior norm), so the no-conflict projection is tried too and the better feasible
-  // primal point wins.
+  // At a vertex the norm is sqrt(G_ii), exact; inside the segment it comes out of a cancellation. A norm below
+  // DEGENERATE_NORM may stand for a hull point with g_w = 0 that rounding put a hair away (t rounded onto a tiny
+  // vertex, or a cancelled interior norm); just above it (nearly antiparallel gradients, ||g_w|| ~ 1e-6 of the
+  // scale) det keeps only a few digits, t and so the direction of g_w are off by up to ~1e-4, and the regular point
+  // can miss t* by that much (issue #20's differential test). The no-conflict projection is therefore always tried
+  // too and the better feasible primal point wins: it is a point of the ball, so it can only bring the answer closer.
   const gwNorm = t === 0 ? Math.sqrt(g22) : t === 1 ? Math.sqrt(g11) : Math.sqrt(normSq(t));
   const regular =
     gwNorm > 0 ? Float64Array.of(0.5 + (r / gwNorm) * t, 0.5 + (r / gwNorm) * (1 - t)) : undefined;
-  if (gwNorm <= DEGENERATE_NORM) {
-    const lambda = projectTwo(g11, g22, b1, b2);
-    const moved = Math.sqrt(Math.max(0, quad(g11, g12, g22, lambda[0]! - 0.5, lambda[1]! - 0.5)));
-    // The projection is a candidate only inside the ball (it always is when 0 is truly in the hull).
-    if (moved <= r * (1 + 1e-9)) {
-      const worst = (l: Float64Array) => Math.min(g11 * l[0]! + g12 * l[1]!, g12 * l[0]! + g22 * l[1]!);
-      if (regular === undefined || worst(lambda) >= worst(regular)) {
-        return { lambda, dualWeights, degenerate: true, iterations: 0 };
-      }
+  const lambda = projectTwo(g11, g22, b1, b2);
+  const moved = Math.sqrt(Math.max(0, quad(g11, g12, g22, lambda[0]! - 0.5, lambda[1]! - 0.5)));
+  // The projection is a candidate only inside the ball (it always is when 0 is truly in the hull).
+  if (moved <= r * (1 + 1e-9)) {
+    const worst = (l: Float64Array) => Math.min(g11 * l[0]! + g12 * l[1]!, g12 * l[0]! + g22 * l[1]!);
+    if (regular === undefined || worst(lambda) >= worst(regular)) {
+      return { lambda, dualWeights, degenerate: true, iterations: 0 };
     }
   }
   if (regular === undefined) return meanSolution(G, 2, true);

@@ -241,7 +241,7 @@ export function solveGeneral(
     // returned weights meet the radius equation to rounding.
     const fix = !degenerate && p.dist > 0 ? r / p.dist : 1;
     for (let i = 0; i < K; i++) lambda[i] = 1 / K + p.x[i]! * fix;
-    return { lambda, dualWeights, degenerate, iterations };
+    return { lambda: shareAmongTwins(g, K, lambda), dualWeights, degenerate, iterations };
   };
 
   // Within tolerance: one more exact step on the (now settled) active set, kept only if it is closer.
@@ -305,4 +305,37 @@ export function solveGeneral(
   // Bracket exhausted (or cap reached): the best feasible level below t*. A radius left unused means t* sits at
   // the edge of feasibility (0 in the hull): the degenerate case.
   return finish(best, hullZero ?? vertex, best.dist < r * (1 - 1e-9));
+}
+
+/**
+ * Identical sources (equal rows of G) get equal weights: every split of their total gives the same d, but the NNLS
+ * puts it all on one of them, and a caller reading the weights would see two identical sources treated differently.
+ */
+function shareAmongTwins(G: Float64Array, K: number, lambda: Float64Array): Float64Array {
+  const group = Array.from({ length: K }, (_, i) => i);
+  for (let i = 0; i < K; i++) {
+    for (let j = 0; j < i; j++) {
+      if (group[j] !== j) continue;
+      let same = true;
+      for (let k = 0; k < K && same; k++) same = G[i * K + k] === G[j * K + k];
+      if (same) {
+        group[i] = j;
+        break;
+      }
+    }
+  }
+  const out = Float64Array.from(lambda);
+  for (let j = 0; j < K; j++) {
+    if (group[j] !== j) continue;
+    let total = 0;
+    let count = 0;
+    for (let i = 0; i < K; i++) {
+      if (group[i] === j) {
+        total += lambda[i]!;
+        count++;
+      }
+    }
+    for (let i = 0; i < K; i++) if (group[i] === j) out[i] = total / count;
+  }
+  return out;
 }
