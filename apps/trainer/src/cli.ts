@@ -117,11 +117,19 @@ program
       const { scorePaths } = await import('./score.js');
       await initBackend();
       const scored = await scorePaths(opts.checkpoint, paths);
+      const failed = scored.filter((s) => s.score === null);
       process.stdout.write(
         opts.json
           ? `${JSON.stringify(scored, null, 2)}\n`
-          : scored.map((s) => `${s.path}\t${s.score.toFixed(4)}\n`).join(''),
+          : scored.flatMap((s) => (s.score === null ? [] : [`${s.path}\t${s.score.toFixed(4)}\n`])).join(''),
       );
+      for (const f of failed) if ('error' in f) process.stderr.write(`cs-dfd-train: ${f.path}: ${f.error}\n`);
+      if (failed.length > 0) {
+        process.stderr.write(
+          `cs-dfd-train: ${failed.length} of ${scored.length} images could not be scored\n`,
+        );
+        process.exitCode = 1;
+      }
     } catch (e) {
       fail(e);
     }

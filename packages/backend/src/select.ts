@@ -160,13 +160,15 @@ const PROCESS_ERROR_EVENTS = ['uncaughtException', 'unhandledRejection'] as cons
  * print typed errors and exit 1). Nothing of ours relies on them: we never call Emscripten's `exit`.
  */
 export async function withoutEmscriptenErrorHandlers<T>(start: () => Promise<T>): Promise<T> {
-  const before = new Map(PROCESS_ERROR_EVENTS.map((e) => [e, new Set(process.listeners(e))]));
+  // As a plain emitter: Node's typings overload `listeners` per event name, which a loop over names cannot satisfy.
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(PROCESS_ERROR_EVENTS.map((e) => [e, new Set(emitter.listeners(e))]));
   try {
     return await start();
   } finally {
     for (const event of PROCESS_ERROR_EVENTS) {
-      for (const listener of process.listeners(event)) {
-        if (!before.get(event)!.has(listener)) process.removeListener(event, listener as () => void);
+      for (const listener of emitter.listeners(event)) {
+        if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as () => void);
       }
     }
   }
