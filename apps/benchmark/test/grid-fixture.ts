@@ -1,21 +1,13 @@
 // A tiny DeepfakeBench-layout dataset (faceworld writes that layout) and tiny trainer settings for grid tests.
-// The faceworld options and cache folder are the trainer tests' (apps/trainer/test/fixture.ts), so both suites
-// share one generated copy; the trainer's library makes it.
+// The faceworld options and cache folder are the trainer tests' (@cs-dfd/test-utils/training), so every suite
+// shares one generated copy; @cs-dfd/training makes it.
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { faceworldFolder } from 'cs-dfd-train';
+import { TRAIN_TEST_CACHE as CACHE, TINY_FACEWORLD } from '@cs-dfd/test-utils/training';
+import { faceworldFolder } from '@cs-dfd/training';
 import type { GridProtocol } from '../src/grid/index.js';
 
-export const CACHE = join(tmpdir(), 'cs-dfd-train-test-cache');
-
-export const TINY_FACEWORLD = {
-  identities: 6,
-  targetIdentities: 2,
-  videosPerIdentity: 1,
-  frames: 2,
-  size: 48,
-};
+export { TINY_FACEWORLD, TRAIN_TEST_CACHE as CACHE } from '@cs-dfd/test-utils/training';
 
 /** `--set` pairs for a cell of a few seconds: wasm, a 2-layer CNN at 16 px, 4 steps, no Grad-CAM. */
 export const TINY_SETS = [

@@ -3,8 +3,8 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resolveConfig } from '@cs-dfd/training';
 import { Command } from 'commander';
-import { resolveConfig } from 'cs-dfd-train';
 import { describe, expect, it } from 'vitest';
 import {
   addGridCommand,

@@ -4,7 +4,7 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Progress } from 'cs-dfd-train';
+import type { Progress } from '@cs-dfd/training';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type CellEvent,

@@ -4,11 +4,11 @@
  * unexpected failure.
  */
 import { resolve } from 'node:path';
+import { configKeys, loadConfig } from '@cs-dfd/training/config';
+import { methodNames } from '@cs-dfd/training/method';
+import { barProgress, defaultProgress, lineProgress } from '@cs-dfd/training/progress';
 import { Command, Option } from 'commander';
-import { configKeys, loadConfig } from './config.js';
 import { INPUT_ERRORS } from './errors.js';
-import { methodNames } from './method.js';
-import { barProgress, defaultProgress, lineProgress } from './progress.js';
 
 const collect = (v: string, acc: string[]) => [...acc, v];
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
@@ -77,12 +77,12 @@ Examples:
                 ? barProgress()
                 : defaultProgress();
         // Loaded here, not at the top, so that --help and config errors answer without loading TensorFlow.js.
-        const { train } = await import('./train.js');
+        const { progressListener, train } = await import('@cs-dfd/training');
         const { report, out } = await train({
           config,
           out: resolve(opts.out),
           resume: opts.resume === true,
-          ...(progress ? { progress } : {}),
+          ...(progress ? { onEvent: progressListener(progress) } : {}),
         });
         const lines = Object.entries(report.metrics).map(
           ([split, m]) =>

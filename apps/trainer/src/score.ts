@@ -1,11 +1,10 @@
 /** `cs-dfd-train score`: P(fake) of images or folders of images with a trained detector. */
-import { readdir, stat } from 'node:fs/promises';
+import { access, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { IMAGE_EXTENSIONS, loadImage, naturalCompare } from '@cs-dfd/data';
 import { type Detector, loadDetector } from '@cs-dfd/detectors';
 import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from './errors.js';
-import { exists } from './fs-utils.js';
 
 /**
  * The model folder of a run folder: its validation-selected `best/`, else its last checkpoint's `model/`; a folder
@@ -13,7 +12,11 @@ import { exists } from './fs-utils.js';
  */
 export async function modelFolder(dir: string): Promise<string> {
   for (const candidate of [join(dir, 'best'), join(dir, 'checkpoint', 'model'), dir]) {
-    if (await exists(join(candidate, 'model.json'))) return candidate;
+    const found = await access(join(candidate, 'model.json')).then(
+      () => true,
+      () => false,
+    );
+    if (found) return candidate;
   }
   throw new InputError(
     `${dir}: no trained detector (looked for best/model.json, checkpoint/model/model.json, model.json)`,

@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadDetector } from '@cs-dfd/detectors';
-import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ConfigSchema,
   decodeSplit,
@@ -15,7 +14,8 @@ import {
   resolveConfig,
   scoreImages,
   train,
-} from '../src/index.js';
+} from '@cs-dfd/training';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CACHE, CLI, ensureBuilt, TINY_FACEWORLD, tinyRaw } from './fixture.js';
 
 const run = promisify(execFile);

@@ -5,7 +5,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@cs-dfd/plots';
-import { hashOf, type TrainConfig } from 'cs-dfd-train';
+import { hashOf, type TrainConfig } from '@cs-dfd/training';
 import { GridError } from './errors.js';
 import { stepStats } from './log-stats.js';
 import type { GridCell } from './types.js';

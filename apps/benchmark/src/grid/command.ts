@@ -1,7 +1,8 @@
 /** The `grid` subcommand of cs-dfd-bench (DESIGN §14); the lead's cli.ts calls {@link addGridCommand}. */
 import { join } from 'node:path';
+import { ConfigError } from '@cs-dfd/training/config';
+import { barProgress, defaultProgress, lineProgress, type Progress } from '@cs-dfd/training/progress';
 import { type Command, Option } from 'commander';
-import { barProgress, ConfigError, defaultProgress, lineProgress, type Progress } from 'cs-dfd-train';
 import { collect, list, positiveInt } from '../cli-args.js';
 import { GridError } from './errors.js';
 import { GRID_FILES, summarizeDir } from './outputs.js';

@@ -1,9 +1,9 @@
 /**
- * Grid method names -> trainer config overrides. `orig-only`, `syn-only`, `joint` and every aggregator name set
- * `method.name` with CGR off; `<name>+cgr` sets `method.name=<name>` with CGR on. Variants (ablation rows) add their
- * own overrides on top of their base method.
+ * Grid method names -> trainer config overrides: a row is a method label of `@cs-dfd/training` (`joint`, `uvs`,
+ * `uvs+cgr`, ...; `parseMethodLabel`), which sets `method.name` and `cgr.enabled`. Variants (ablation rows) add
+ * their own overrides on top of their base method.
  */
-import { methodNames } from 'cs-dfd-train';
+import { methodLabelOverrides, methodNames, parseMethodLabel } from '@cs-dfd/training';
 import { GridError } from './errors.js';
 import { GRID_METHODS } from './types.js';
 import type { Variant } from './variants.js';
@@ -17,8 +17,6 @@ export interface GridMethodSpec {
   sets: string[];
 }
 
-const ONE_SOURCE = new Set(['orig-only', 'syn-only']);
-
 const pair = (key: string, value: unknown) => `${key}=${JSON.stringify(value)}`;
 
 /**
@@ -26,15 +24,7 @@ const pair = (key: string, value: unknown) => `${key}=${JSON.stringify(value)}`;
  * `<name>+cgr` for a two-source trainer method (CGR on).
  */
 export function methodOverrides(method: string): string[] | null {
-  const known = methodNames();
-  if (known.includes(method)) return [pair('method.name', method), pair('cgr.enabled', false)];
-  if (method.endsWith('+cgr')) {
-    const base = method.slice(0, -'+cgr'.length);
-    if (known.includes(base) && !ONE_SOURCE.has(base)) {
-      return [pair('method.name', base), pair('cgr.enabled', true)];
-    }
-  }
-  return null;
+  return parseMethodLabel(method) === null ? null : methodLabelOverrides(method);
 }
 
 /** The names `--methods` accepts, for error messages. */

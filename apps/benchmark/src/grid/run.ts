@@ -14,11 +14,12 @@ import {
   ConfigError,
   checkConfig,
   type Progress,
+  progressListener,
   resolveConfig,
   silentProgress,
   type TrainConfig,
   train,
-} from 'cs-dfd-train';
+} from '@cs-dfd/training';
 import {
   type CellRecord,
   cellDir,
@@ -303,7 +304,7 @@ export async function runGrid(options: RunGridOptions): Promise<RunGridResult> {
     let action: CellAction = state === 'resume' ? 'resumed' : 'trained';
     if (state === 'resume') {
       try {
-        await train({ config: cell.config, out: dir, resume: true, progress });
+        await train({ config: cell.config, out: dir, resume: true, onEvent: progressListener(progress) });
       } catch (e) {
         // A corrupt or outdated checkpoint, or one whose resume hash differs (the trainer's hash also covers
         // the cache folder, which the grid's does not): start the cell again.
@@ -322,7 +323,7 @@ export async function runGrid(options: RunGridOptions): Promise<RunGridResult> {
         config: cell.config,
       };
       await writeCellRecord(dir, record);
-      await train({ config: cell.config, out: dir, progress });
+      await train({ config: cell.config, out: dir, onEvent: progressListener(progress) });
     }
     const seconds = (performance.now() - t0) / 1000;
     trainedCells++;

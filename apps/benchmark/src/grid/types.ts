@@ -3,20 +3,13 @@
  * `DIR/summary.json`, and what its tables, plots and HTML report read. The runner, the summary and the report are
  * separate modules that meet only here.
  */
+import { METHOD_LABELS } from '@cs-dfd/training/method';
 
-/** The default methods of the grid, in table order. `uvs+cgr` is UVS with CGR's Conflict Descent Loss. */
-export const GRID_METHODS = [
-  'orig-only',
-  'syn-only',
-  'joint',
-  'pcgrad',
-  'cagrad',
-  'mgda',
-  'imtl',
-  'upgrad',
-  'uvs',
-  'uvs+cgr',
-] as const;
+/**
+ * The default methods of the grid, in table order: `@cs-dfd/training`'s `METHOD_LABELS` (the step-time suite
+ * times the same list). `uvs+cgr` is UVS with CGR's Conflict Descent Loss.
+ */
+export const GRID_METHODS = METHOD_LABELS;
 
 /** Metrics the tables report per split (names as in the trainer's report.json). */
 export const GRID_METRICS = ['auc', 'ap', 'eer', 'video_auc'] as const;

@@ -3,7 +3,7 @@
  * named `name` that trains `method` with the trainer overrides `set` (dotted keys, e.g. `optimizer.name: sgd`,
  * `method.options: {c: 1}`, `cgr.weight: 0.5`, `data.faceworld.options.sharedCue: 0.3`).
  */
-import { readConfigFile } from 'cs-dfd-train';
+import { readConfigFile } from '@cs-dfd/training';
 import { GridError } from './errors.js';
 import { methodOverrides } from './methods.js';
 import { GRID_METHODS } from './types.js';

@@ -5,8 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import type { CandidateName } from '@cs-dfd/backend';
 import { writeFileAtomic } from '@cs-dfd/plots';
+import { applyOverrides, planMethod, readConfigFile, type TrainConfigInput } from '@cs-dfd/training';
 import type { Command } from 'commander';
-import { applyOverrides, planMethod, readConfigFile, type TrainConfigInput } from 'cs-dfd-train';
 import { collect, list, nonNegativeInt, positiveInt } from '../cli-args.js';
 import { fmt } from '../table.js';
 import { machineLine } from './machine.js';
@@ -56,7 +56,7 @@ export function addPerfCommands(program: Command): void {
   program
     .command('methods')
     .description(
-      "step time per method relative to joint on the trainer's own step (cs-dfd-train runStep, default detector, one fixed batch; methods interleaved in rounds)",
+      "step time per method relative to joint on the trainer's own step (@cs-dfd/training runStep, default detector, one fixed batch; methods interleaved in rounds)",
     )
     .option('--methods <list>', 'comma-separated method labels (+cgr turns CGR on)', list, [...STEP_METHODS])
     .option('--steps <n>', 'timed steps per method', positiveInt, 30)

@@ -1,6 +1,6 @@
 /**
  * Step time per training method relative to `joint` (issue #8 item 6, DESIGN §14), on the trainer's own step:
- * `cs-dfd-train`'s `planMethod`, `packBatch`, `makeOptimizer` and `runStep`, the trainer's default detector, on one
+ * `@cs-dfd/training`'s `planMethod`, `packBatch`, `makeOptimizer` and `runStep`, the trainer's default detector, on one
  * fixed batch so that data loading and SBI are not timed. Methods run interleaved in rounds because the machine is
  * shared: a burst of load from another job then spreads over every method instead of landing on one.
  */
@@ -10,12 +10,13 @@ import type { Batch, SubBatch } from '@cs-dfd/data';
 import { createDetector, type Detector, resolveConfig as resolveDetectorConfig } from '@cs-dfd/detectors';
 import type { StepResult } from '@cs-dfd/multitask';
 import { Rng } from '@cs-dfd/rng';
-import type * as tf from '@tensorflow/tfjs-core';
-import { memory } from '@tensorflow/tfjs-core';
 import {
+  applyOverrides,
   fakesPerSource,
+  METHOD_LABELS,
   type MethodPlan,
   makeOptimizer,
+  methodLabelOverrides,
   packBatch,
   planMethod,
   resolveConfig,
@@ -24,22 +25,18 @@ import {
   setLearningRate,
   type TrainConfig,
   type TrainConfigInput,
-} from 'cs-dfd-train';
+} from '@cs-dfd/training';
+import type * as tf from '@tensorflow/tfjs-core';
+import { memory } from '@tensorflow/tfjs-core';
 import { fmt, markdownTable } from '../table.js';
 import { machineLine, summarize } from './machine.js';
 
-/** The methods timed by default: the trainer's baselines, the generic gradient-surgery methods, UVS, UVS + CGR. */
-export const STEP_METHODS: readonly string[] = [
-  'joint',
-  'orig-only',
-  'pcgrad',
-  'cagrad',
-  'mgda',
-  'imtl',
-  'upgrad',
-  'uvs',
-  'uvs+cgr',
-];
+/**
+ * The methods timed by default: the grid's rows (`@cs-dfd/training`'s `METHOD_LABELS`) but `syn-only`, whose step
+ * on a fixed batch is `orig-only`'s (one source, the same shapes): the baselines, the generic gradient-surgery
+ * methods, UVS, UVS + CGR.
+ */
+export const STEP_METHODS: readonly string[] = METHOD_LABELS.filter((m) => m !== 'syn-only');
 
 /** Issue #8's step-time targets: the median step of the method at most this many times `joint`'s. */
 export const STEP_TARGETS: Readonly<Record<string, number>> = { uvs: 1.1, 'uvs+cgr': 1.5 };
@@ -64,22 +61,16 @@ export function checkInt(option: string, v: unknown, min: number): number {
 }
 
 /**
- * The trainer configuration of a method label: a trainer method name (`joint`, `orig-only`, any aggregator), with
- * `+cgr` switching `cgr.enabled` on. Without the suffix CGR is off, although the trainer's default has it on, so
- * that `uvs` and `uvs+cgr` differ by CGR alone. `base` supplies everything else (detector, batch size, optimizer).
+ * The trainer configuration of a method label (`@cs-dfd/training`'s `parseMethodLabel`: a trainer method name,
+ * with `+cgr` switching `cgr.enabled` on). Without the suffix CGR is off, although the trainer's default has it on,
+ * so that `uvs` and `uvs+cgr` differ by CGR alone. `base` supplies everything else (detector, batch size,
+ * optimizer). A label without a name is a {@link PerfOptionError}; an unknown method a `ConfigError`.
  */
 export function methodConfig(label: string, base: TrainConfigInput = {}): TrainConfig {
-  const cgr = label.endsWith('+cgr');
-  const name = cgr ? label.slice(0, -'+cgr'.length) : label;
-  if (name === '') throw new PerfOptionError('methods', label, 'a method label needs a method name');
-  return resolveConfig(
-    {
-      ...base,
-      method: { ...base.method, name },
-      cgr: { ...base.cgr, enabled: cgr },
-    },
-    `method ${label}`,
-  );
+  if (label === '' || label === '+cgr') {
+    throw new PerfOptionError('methods', label, 'a method label needs a method name');
+  }
+  return resolveConfig(applyOverrides(base, methodLabelOverrides(label)), `method ${label}`);
 }
 
 /** `steps` timed steps of one method, run back to back. */

@@ -5,7 +5,7 @@
 import { access } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { type TopLevelSpec, writeFileAtomic, writePlot } from '@cs-dfd/plots';
-import { scoresFile } from 'cs-dfd-train';
+import { scoresFile } from '@cs-dfd/training';
 import { GRID_METRICS, type GridResults, type GridSummary } from '../types.js';
 import { barData, barSpec, METRIC_LABELS } from './bars.js';
 import { type CosineSeries, cosineCurve, cosineSpec, defaultCosineWindow } from './cosine.js';

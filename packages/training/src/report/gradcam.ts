@@ -9,7 +9,7 @@ import { writeFileAtomic } from '@cs-dfd/plots';
 import type { Rng } from '@cs-dfd/rng';
 import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
-import type { DecodedSplit } from './evaluation.js';
+import type { DecodedSplit } from '../evaluation.js';
 
 /** One written heatmap. */
 export interface GradCamImage {

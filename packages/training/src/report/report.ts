@@ -5,8 +5,8 @@
 import { join } from 'node:path';
 import { rocCurve } from '@cs-dfd/metrics';
 import { type TopLevelSpec, writeFileAtomic, writePlot } from '@cs-dfd/plots';
-import type { DiagnosticsRecord } from './diagnostics.js';
-import type { SplitMetrics } from './evaluation.js';
+import type { DiagnosticsRecord } from '../diagnostics.js';
+import type { SplitMetrics } from '../evaluation.js';
 import type { GradCamImage } from './gradcam.js';
 
 /** `report.json`. */

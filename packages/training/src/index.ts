@@ -1,0 +1,121 @@
+/**
+ * @packageDocumentation
+ * The CS-DFD training core (DESIGN §13): the config schema, method planning and method labels, the datasets, batch
+ * packing and the step, checkpoints, the large-batch diagnostics, evaluation, the run report, and `train()` — the
+ * run as phases that report through typed {@link TrainEvent}s. The `cs-dfd-train` command line and the benchmark
+ * grid are both built on it. Light entry points: `@cs-dfd/training/config` (schema and overrides, no TensorFlow.js),
+ * `@cs-dfd/training/method`, `@cs-dfd/training/progress` (progress displays).
+ */
+export {
+  CHECKPOINT_VERSION,
+  CheckpointError,
+  type CheckpointExtras,
+  type LoadedCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+  type TrainerState,
+  verifyCheckpoint,
+} from './checkpoint.js';
+export {
+  applyOverrides,
+  ConfigError,
+  ConfigSchema,
+  configKeys,
+  EMA_COSINE_BETA,
+  hashOf,
+  LARGE_BATCH_EVERY,
+  LARGE_BATCH_SIZE,
+  loadConfig,
+  readConfigFile,
+  resolveConfig,
+  stableJson,
+  TRAINER_METHODS,
+  type TrainConfig,
+  type TrainConfigInput,
+} from './config.js';
+export {
+  type Datasets,
+  type EvalSplit,
+  faceworldFolder,
+  type GenerationProgress,
+  loadDatasets,
+} from './dataset.js';
+export {
+  correctedCosine,
+  type DiagnosticsRecord,
+  diagnosticsLoader,
+  diagnosticsSeed,
+  diagnosticsSummary,
+  LargeBatchAccumulator,
+  type LargeBatchPlan,
+  type LargeBatchResult,
+  largeBatchDiagnostics,
+  largeBatchDue,
+  largeBatchPlan,
+  largeBatchSteps,
+  MIN_RELIABILITY,
+  spearmanBrown,
+} from './diagnostics.js';
+export {
+  type DecodedSplit,
+  decodeSplit,
+  type SplitMetrics,
+  scoreImages,
+  scoresCsv,
+  scoresFile,
+  splitMetrics,
+} from './evaluation.js';
+export {
+  METHOD_LABELS,
+  type MethodLabel,
+  type MethodPlan,
+  methodLabel,
+  methodLabelOverrides,
+  methodNames,
+  parseMethodLabel,
+  planMethod,
+} from './method.js';
+export { makeOptimizer } from './optimizer.js';
+export { barProgress, defaultProgress, lineProgress, type Progress, silentProgress } from './progress.js';
+export {
+  type GradCamImage,
+  gradCam,
+  gradCamMaps,
+  overlay,
+  upsampleMaps,
+  writeGradCams,
+} from './report/gradcam.js';
+export { diagnosticsOf, type Report, type RocSeries, reportMarkdown, writeReport } from './report/report.js';
+export type {
+  CheckpointEvent,
+  DataEvent,
+  DataProgressEvent,
+  DiagnosticsEvent,
+  EvalEvent,
+  FinalEvalEvent,
+  LoopEndEvent,
+  RunEndEvent,
+  RunStartEvent,
+  SetupEvent,
+  StepEvent,
+  StepTiming,
+  TrainEvent,
+  TrainEventType,
+  TrainListener,
+  TrainMessageEvent,
+} from './run/events.js';
+export { on } from './run/events.js';
+export { hooksListener, progressListener, type TrainHooks } from './run/listeners.js';
+export { readLog } from './run/log-file.js';
+export { checkConfig, resumeHash, stepsFor } from './run/setup.js';
+export { type TrainOptions, type TrainResult, train } from './run/train.js';
+export {
+  fakesPerSource,
+  learningRate,
+  packBatch,
+  runStep,
+  type StepData,
+  type StepOptions,
+  type StepRecord,
+  setLearningRate,
+} from './step.js';

@@ -1,0 +1,130 @@
+/**
+ * The run's last phases: the validation-selected weights scored on every split (test splits are decoded only now,
+ * so they cannot influence training or selection), then the artifacts: `scores/`, Grad-CAM overlays, `report.json`,
+ * `report.md` and the plots.
+ */
+import { join } from 'node:path';
+import type { Detector } from '@cs-dfd/detectors';
+import { loadDetector } from '@cs-dfd/detectors';
+import { chooseThreshold } from '@cs-dfd/metrics';
+import { writeFileAtomic } from '@cs-dfd/plots';
+import type { Rng } from '@cs-dfd/rng';
+import { hashOf } from '../config.js';
+import {
+  type DecodedSplit,
+  decodeSplit,
+  type SplitMetrics,
+  scoreImages,
+  scoresCsv,
+  scoresFile,
+  splitMetrics,
+} from '../evaluation.js';
+import { methodLabel } from '../method.js';
+import { writeGradCams } from '../report/gradcam.js';
+import { diagnosticsOf, type Report, type RocSeries, writeReport } from '../report/report.js';
+import type { TrainEmitter } from './events.js';
+import { readLog } from './log-file.js';
+import type { MemoryWatch } from './memory.js';
+import type { RunModel, RunSetup } from './setup.js';
+
+/** The final evaluation's results. */
+export interface FinalEvaluation {
+  /** The weights evaluated: `best/` when a validation ran, else the last weights. */
+  selected: Detector;
+  metrics: Record<string, SplitMetrics>;
+  rocs: RocSeries[];
+  /** Youden's-J threshold chosen on validation, when finite. */
+  threshold: number | undefined;
+  decoded: DecodedSplit[];
+}
+
+/** Scores every split (validation first) with the selected weights and writes `scores/<split>.csv`. */
+export async function finalEvaluation(
+  setup: RunSetup,
+  model: RunModel,
+  val: DecodedSplit,
+  events: TrainEmitter,
+): Promise<FinalEvaluation> {
+  const { config, out, data } = setup;
+  const { detector, state } = model;
+  const size = detector.config.inputSize;
+  const selected = state.bestVal === null ? detector : await loadDetector(join(out, 'best'));
+  const metrics: Record<string, SplitMetrics> = {};
+  const rocs: RocSeries[] = [];
+  let threshold: number | undefined;
+  const decoded: DecodedSplit[] = [];
+  for (const split of data.eval) {
+    const d = split.role === 'val' ? val : await decodeSplit(split.name, split.records, size);
+    decoded.push(d);
+    const scores = scoreImages(selected, d.images, size, config.eval.batchSize);
+    if (split.role === 'val') {
+      const t = chooseThreshold(d.labels, scores, { warn: () => {} }).threshold;
+      threshold = Number.isFinite(t) ? t : undefined;
+    }
+    metrics[split.name] = splitMetrics(d, scores, threshold);
+    rocs.push({ split: split.name, labels: d.labels, scores });
+    await writeFileAtomic(join(out, 'scores', scoresFile(split.name)), scoresCsv(d, scores));
+    await events.emit({ type: 'final-eval', split: split.name, metrics: metrics[split.name]! });
+  }
+  return { selected, metrics, rocs, threshold, decoded };
+}
+
+/** Run facts the report needs besides the evaluation. */
+export interface RunFacts {
+  rng: Rng;
+  memory: MemoryWatch;
+  /** `performance.now()` when the step loop was about to start (the report's `wallSeconds` counts from it). */
+  runStart: number;
+}
+
+/** Writes Grad-CAM overlays, `report.json`, the plots and `report.md`; returns the report. */
+export async function writeArtifacts(
+  setup: RunSetup,
+  model: RunModel,
+  final: FinalEvaluation,
+  facts: RunFacts,
+): Promise<Report> {
+  const { config, out, plan, backend, data } = setup;
+  const { state } = model;
+  const gradcam =
+    config.eval.gradcam > 0
+      ? await writeGradCams(
+          final.selected,
+          final.decoded.filter((d) => d.name !== 'val'),
+          config.eval.gradcam,
+          out,
+          facts.rng,
+        )
+      : [];
+  const { memory } = facts;
+  memory.sample();
+  const log = await readLog(join(out, 'log.jsonl'));
+  const total = config.train.steps;
+  const report: Report = {
+    method: methodLabel(plan),
+    backend: backend.name,
+    steps: total,
+    seconds: state.seconds,
+    metrics: Object.fromEntries(Object.entries(final.metrics).map(([k, m]) => [k, m])),
+    backendReason: backend.reason,
+    dataset: data.description,
+    generationSeconds: data.generationSeconds,
+    wallSeconds: (performance.now() - facts.runStart) / 1000,
+    selectedStep: state.bestVal?.step ?? total,
+    bestValAuc: state.bestVal?.auc ?? null,
+    valThreshold: final.threshold ?? null,
+    skippedSteps: state.skippedSteps,
+    configHash: hashOf(config),
+    memory: {
+      peakRssBytes: memory.peakRss,
+      peakTfBytes: memory.peakTfBytes,
+      peakTensors: memory.peakTensors,
+      tensorsAfterFirstStep: memory.tensorsAfterStep[0] ?? null,
+      tensorsAfterLastStep: memory.tensorsAfterStep.at(-1) ?? null,
+    },
+    gradcam,
+    ...diagnosticsOf(log),
+  };
+  await writeReport(out, report, log, final.rocs);
+  return report;
+}

@@ -1,0 +1,177 @@
+/**
+ * The step loop with its periodic work: validation and model selection (`best/`), the large-batch diagnostics
+ * passes, and resumable checkpoints (`checkpoint/`).
+ */
+import { join } from 'node:path';
+import { BatchLoader, type BatchLoaderOptions, poolSynthesizer, sbiSynthesizer } from '@cs-dfd/data';
+import { saveDetector } from '@cs-dfd/detectors';
+import { SynthesisPool } from '@cs-dfd/forgery';
+import type { Rng } from '@cs-dfd/rng';
+import * as tf from '@tensorflow/tfjs-core';
+import { saveCheckpoint } from '../checkpoint.js';
+import {
+  diagnosticsLoader,
+  type LargeBatchPlan,
+  largeBatchDiagnostics,
+  largeBatchDue,
+  largeBatchPlan,
+} from '../diagnostics.js';
+import { type DecodedSplit, scoreImages, splitMetrics } from '../evaluation.js';
+import { learningRate, packBatch, runStep, setLearningRate } from '../step.js';
+import type { TrainEmitter } from './events.js';
+import type { TrainHooks } from './listeners.js';
+import type { MemoryWatch } from './memory.js';
+import type { RunModel, RunSetup } from './setup.js';
+
+/** What the loop works with besides the setup and the model. */
+export interface LoopContext {
+  setup: RunSetup;
+  model: RunModel;
+  /** The validation split, decoded once (also used by the final evaluation). */
+  val: DecodedSplit;
+  /** The run's RNG (its state is checkpointed). */
+  rng: Rng;
+  events: TrainEmitter;
+  hooks: TrainHooks;
+  memory: MemoryWatch;
+}
+
+/** The loader options of a run's training batches (also the diagnostics loader's, with its own seed). */
+export function loaderOptions(
+  setup: RunSetup,
+  imageSize: number,
+  pool: SynthesisPool | null,
+): BatchLoaderOptions {
+  const { config, plan, data } = setup;
+  const usesSbi = plan.sources.includes('synthesized');
+  return {
+    records: data.train,
+    batchSize: config.train.batchSize,
+    imageSize,
+    seed: config.seed,
+    sources: plan.sources,
+    ...(usesSbi ? { synthesize: pool === null ? sbiSynthesizer() : poolSynthesizer(pool) } : {}),
+    ...(config.data.augment ? {} : { augment: false as const }),
+    onBadSample: config.data.onBadSample,
+  };
+}
+
+/**
+ * Validates on `val` and keeps the weights when this validation is the best so far (higher AUC; a finite AUC
+ * beats NaN), then emits the `eval` event.
+ */
+export async function validate(ctx: LoopContext, done: number): Promise<void> {
+  const { config, out } = ctx.setup;
+  const { detector, state } = ctx.model;
+  const size = detector.config.inputSize;
+  const scores = scoreImages(detector, ctx.val.images, size, config.eval.batchSize);
+  const m = splitMetrics(ctx.val, scores);
+  const better =
+    state.bestVal === null ||
+    m.auc > state.bestVal.auc ||
+    (Number.isNaN(state.bestVal.auc) && !Number.isNaN(m.auc));
+  if (better) {
+    state.bestVal = { step: done, auc: m.auc };
+    await saveDetector(detector, join(out, 'best'));
+  }
+  await ctx.events.emit({ type: 'eval', split: 'val', step: done, metrics: m, best: better });
+}
+
+/** Saves the weights, optimizer, RNG, loader position and aggregator state after `done` steps. */
+export async function checkpoint(
+  ctx: LoopContext,
+  done: number,
+  loaderStep: number,
+  trainMs: number,
+): Promise<void> {
+  const { out, plan } = ctx.setup;
+  const { detector, optimizer, state, emaCosine } = ctx.model;
+  state.step = done;
+  state.loaderStep = loaderStep;
+  state.rng = ctx.rng.state();
+  state.seconds += trainMs / 1000;
+  state.aggregator = plan.aggregator.exportState?.() ?? null;
+  await saveCheckpoint(out, detector, optimizer, state, emaCosine === undefined ? {} : { emaCosine });
+  await ctx.events.emit({ type: 'checkpoint', step: done, folder: join(out, 'checkpoint') });
+}
+
+/** Runs the steps from `state.step` to `train.steps`, with validation, diagnostics and checkpoints on schedule. */
+export async function runLoop(ctx: LoopContext): Promise<void> {
+  const { config, plan } = ctx.setup;
+  const { detector, optimizer, state, emaCosine } = ctx.model;
+  const { events, hooks, memory } = ctx;
+  const usesSbi = plan.sources.includes('synthesized');
+  const pool =
+    usesSbi && config.data.sbiWorkers > 0 ? new SynthesisPool({ size: config.data.sbiWorkers }) : null;
+  const options = loaderOptions(ctx.setup, detector.config.inputSize, pool);
+  const loader = new BatchLoader(options, state.loaderStep);
+  const largeBatch: LargeBatchPlan = largeBatchPlan(config, plan.sources);
+  const diagLoader = largeBatch.every > 0 ? diagnosticsLoader(options) : null;
+  const total = config.train.steps;
+  let trainMs = 0;
+  events.takeListenerMs();
+  try {
+    for (let step = state.step; step < total; step++) {
+      const tWait = performance.now();
+      const batch = await loader.next();
+      const t0 = performance.now();
+      const packed = packBatch(batch, plan, config);
+      hooks.beforeStep?.(step, packed);
+      const lr = learningRate(config, step);
+      setLearningRate(optimizer, lr);
+      const { record } = runStep(
+        detector,
+        optimizer,
+        plan,
+        config,
+        packed,
+        step,
+        lr,
+        emaCosine === undefined ? {} : { emaCosine },
+      );
+      const computeMs = performance.now() - t0;
+      trainMs += computeMs;
+      memory.sample();
+      memory.tensorsAfterStep.push(tf.memory().numTensors);
+      if (record.skipped) {
+        state.skippedSteps++;
+        state.consecutiveSkips++;
+      } else {
+        state.consecutiveSkips = 0;
+      }
+      const done = step + 1;
+      await events.emit({
+        type: 'step',
+        done,
+        totalSteps: total,
+        record,
+        timing: { dataMs: t0 - tWait, computeMs, listenersMs: events.takeListenerMs() },
+        skippedSteps: state.skippedSteps,
+        consecutiveSkips: state.consecutiveSkips,
+      });
+      if (
+        config.train.maxConsecutiveSkips > 0 &&
+        state.consecutiveSkips >= config.train.maxConsecutiveSkips
+      ) {
+        throw new Error(
+          `${state.consecutiveSkips} consecutive steps were not finite; last: ${record.reason}`,
+        );
+      }
+      if (done % config.train.evalEvery === 0 || done === total) await validate(ctx, done);
+      if (diagLoader !== null && largeBatchDue(largeBatch, done, total)) {
+        const d = await largeBatchDiagnostics(detector, plan, config, diagLoader, largeBatch, done);
+        await events.emit({ type: 'diagnostics', record: d });
+      }
+      if (done % config.train.checkpointEvery === 0 || done === total) {
+        await checkpoint(ctx, done, loader.step, trainMs);
+        trainMs = 0;
+      }
+    }
+  } finally {
+    // prefetched steps must settle before their workers go
+    await loader.drain();
+    await pool?.close();
+    emaCosine?.dispose();
+  }
+  await events.emit({ type: 'loop-end', totalSteps: total, skippedSteps: state.skippedSteps });
+}

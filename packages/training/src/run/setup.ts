@@ -1,0 +1,146 @@
+/**
+ * The run's first phases: check the config, start the backend, read the data (setup), then build the detector or
+ * restore it with the optimizer and trainer state from `out/checkpoint` (start or resume).
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type BackendChoice, initBackend } from '@cs-dfd/backend';
+import { createDetector, type Detector, resolveConfig as resolveDetector } from '@cs-dfd/detectors';
+import { EmaCosineTracker } from '@cs-dfd/gramian/tfjs';
+import { writeFileAtomic } from '@cs-dfd/plots';
+import { Rng } from '@cs-dfd/rng';
+import type * as tf from '@tensorflow/tfjs-core';
+import { CHECKPOINT_VERSION, loadCheckpoint, type TrainerState } from '../checkpoint.js';
+import { ConfigError, hashOf, type TrainConfig } from '../config.js';
+import { type Datasets, loadDatasets } from '../dataset.js';
+import { type MethodPlan, planMethod } from '../method.js';
+import { makeOptimizer } from '../optimizer.js';
+import type { TrainEmitter } from './events.js';
+import { startLog, truncateLog } from './log-file.js';
+
+/**
+ * The config hash a checkpoint must match: everything but the step budget, which a resume may extend, and the
+ * `diagnostics` section, which only observes (it changes no weight, batch or RNG draw; a different `emaBeta` is
+ * refused by the checkpoint's EMA check instead). Leaving the section out also keeps checkpoints written before it
+ * existed resumable.
+ */
+export function resumeHash(config: TrainConfig): string {
+  const { epochs: _epochs, ...train } = config.train;
+  const { diagnostics: _diagnostics, ...rest } = config;
+  return hashOf({ ...rest, train: { ...train, steps: 0 } });
+}
+
+/** Validates the parts of the config whose owners validate them (detector, method), before any slow work. */
+export function checkConfig(config: TrainConfig): void {
+  planMethod(config);
+  try {
+    resolveDetector({ seed: config.seed, ...config.detector } as Parameters<typeof resolveDetector>[0]);
+  } catch (e) {
+    throw new ConfigError(`config: detector: ${(e as Error).message}`, 'detector', config.detector);
+  }
+}
+
+/** `train.steps` after `train.epochs` (when given) is turned into steps over `reals` training reals. */
+export function stepsFor(config: TrainConfig, reals: number): number {
+  const { epochs, batchSize, steps } = config.train;
+  return epochs === undefined ? steps : Math.max(1, Math.ceil((epochs * reals) / batchSize));
+}
+
+/** What the setup phase gives the rest of the run. */
+export interface RunSetup {
+  /** The config with `train.steps` fixed (written to `out/config.json`). */
+  config: TrainConfig;
+  out: string;
+  plan: MethodPlan;
+  backend: BackendChoice;
+  data: Datasets;
+}
+
+/** Checks the config, starts the backend, reads (or generates) the data and writes `out/config.json`. */
+export async function setupRun(config: TrainConfig, out: string, events: TrainEmitter): Promise<RunSetup> {
+  checkConfig(config);
+  const plan = planMethod(config);
+  const backend: BackendChoice = await initBackend(
+    config.backend === 'auto' ? {} : { backend: config.backend },
+  );
+  await events.emit({ type: 'setup', out, backend });
+  await events.emit({ type: 'message', text: `backend: ${backend.name} (${backend.reason})` });
+  await mkdir(out, { recursive: true });
+
+  // Generation reports progress synchronously; its events are chained so that each is awaited, in order.
+  let pending: Promise<void> = Promise.resolve();
+  const data = await loadDatasets(config, (done, total) => {
+    pending = pending.then(() => events.emit({ type: 'data-progress', done, total }));
+  });
+  await pending;
+  await events.emit({
+    type: 'data',
+    dataset: data.description,
+    trainFrames: data.train.length,
+    generationSeconds: data.generationSeconds,
+  });
+  const reals = data.train.filter((r) => r.kind === 'real').length;
+  const fixed = { ...config, train: { ...config.train, steps: stepsFor(config, reals) } };
+  await writeFileAtomic(join(out, 'config.json'), `${JSON.stringify(fixed, null, 2)}\n`);
+  return { config: fixed, out, plan, backend, data };
+}
+
+/** The model and trainer state the step loop starts from. */
+export interface RunModel {
+  detector: Detector;
+  optimizer: tf.Optimizer;
+  state: TrainerState;
+  /** The gradient-EMA tracker behind the log's `emaCosine` (two sources only). */
+  emaCosine: EmaCosineTracker | undefined;
+  /** The checkpoint folder a resumed run continued from. */
+  resumedFrom?: string;
+}
+
+/**
+ * A fresh detector and state (and an empty log.jsonl), or, with `resume`, everything restored from
+ * `out/checkpoint` (the log cut back to it). A checkpoint of a different config is a {@link ConfigError}.
+ */
+export async function startOrResume(
+  setup: RunSetup,
+  resume: boolean,
+  events: TrainEmitter,
+): Promise<RunModel> {
+  const { config, out, plan } = setup;
+  const optimizer = makeOptimizer(config);
+  // Two sources only: that is the pair whose cosine is logged, and K = 1 has no conflict to estimate.
+  const emaCosine = plan.sources.length === 2 ? new EmaCosineTracker(config.diagnostics.emaBeta) : undefined;
+  const logFile = join(out, 'log.jsonl');
+  if (resume) {
+    const ck = await loadCheckpoint(out);
+    if (ck.state.configHash !== resumeHash(config)) {
+      ck.detector.dispose();
+      throw new ConfigError(
+        `--resume: the config differs from the checkpoint's (${ck.folder}); only train.steps (or train.epochs) may change`,
+      );
+    }
+    await ck.restoreOptimizer(optimizer);
+    await ck.restoreEmaCosine(emaCosine);
+    ck.restoreAggregator(plan.aggregator);
+    await truncateLog(logFile, ck.state.step);
+    await events.emit({ type: 'message', text: `resumed at step ${ck.state.step} from ${ck.folder}` });
+    return { detector: ck.detector, optimizer, state: ck.state, emaCosine, resumedFrom: ck.folder };
+  }
+  const detector = createDetector({ seed: config.seed, ...config.detector } as Parameters<
+    typeof createDetector
+  >[0]);
+  const state: TrainerState = {
+    version: CHECKPOINT_VERSION,
+    step: 0,
+    loaderStep: 0,
+    rng: new Rng(config.seed).state(),
+    configHash: resumeHash(config),
+    bestVal: null,
+    skippedSteps: 0,
+    consecutiveSkips: 0,
+    seconds: 0,
+    aggregator: null,
+    emaCosine: null,
+  };
+  await startLog(logFile);
+  return { detector, optimizer, state, emaCosine };
+}

@@ -1,0 +1,78 @@
+/**
+ * The training run (DESIGN §13) as phases: setup (backend, data), start or resume, the step loop with validation,
+ * diagnostics and checkpoints, the final evaluation, the artifacts. Everything a run reports goes out as
+ * {@link TrainEvent}s; log.jsonl, a progress display and the hooks are listeners.
+ */
+import { join } from 'node:path';
+import { Rng } from '@cs-dfd/rng';
+import type { TrainConfig } from '../config.js';
+import { decodeSplit } from '../evaluation.js';
+import { methodLabel } from '../method.js';
+import type { Report } from '../report/report.js';
+import { TrainEmitter, type TrainEvent, type TrainListener } from './events.js';
+import { finalEvaluation, writeArtifacts } from './final.js';
+import { hooksListener, type TrainHooks } from './listeners.js';
+import { logWriter } from './log-file.js';
+import { runLoop } from './loop.js';
+import { MemoryWatch } from './memory.js';
+import { setupRun, startOrResume } from './setup.js';
+
+/** Options of {@link train}. */
+export interface TrainOptions {
+  config: TrainConfig;
+  /** Output folder (log, checkpoints, report). */
+  out: string;
+  /** Continue from `out/checkpoint`. */
+  resume?: boolean;
+  /**
+   * Listeners of the run's {@link TrainEvent}s, called in order after the log.jsonl writer (e.g.
+   * `progressListener(defaultProgress())`); a listener that throws stops the run.
+   */
+  onEvent?: TrainListener | readonly TrainListener[];
+  hooks?: TrainHooks;
+}
+
+/** What {@link train} returns: the report (also written to `out/report.json`) and the output folder. */
+export interface TrainResult {
+  report: Report;
+  out: string;
+}
+
+/** Trains, selects on validation, evaluates every test split, writes `out/` (see the README). */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const { out } = options;
+  const hooks = options.hooks ?? {};
+  const extra = options.onEvent === undefined ? [] : [options.onEvent].flat();
+  const events = new TrainEmitter([logWriter(join(out, 'log.jsonl')), hooksListener(hooks), ...extra]);
+
+  const setup = await setupRun(options.config, out, events);
+  const model = await startOrResume(setup, options.resume === true, events);
+  const { config, plan, data, backend } = setup;
+  const rng = new Rng(model.state.rng);
+  const valRecords = data.eval.find((s) => s.role === 'val')!.records;
+  const val = await decodeSplit('val', valRecords, model.detector.config.inputSize);
+  const memory = new MemoryWatch();
+  const runStart = performance.now();
+  const start: TrainEvent = {
+    type: 'run-start',
+    out,
+    config,
+    method: methodLabel(plan),
+    backend,
+    dataset: data.description,
+    trainFrames: data.train.length,
+    totalSteps: config.train.steps,
+    startStep: model.state.step,
+    ...(model.resumedFrom === undefined ? {} : { resumedFrom: model.resumedFrom }),
+  };
+  await events.emit(start);
+  await runLoop({ setup, model, val, rng, events, hooks, memory });
+
+  const final = await finalEvaluation(setup, model, val, events);
+  const report = await writeArtifacts(setup, model, final, { rng, memory, runStart });
+  if (final.selected !== model.detector) final.selected.dispose();
+  model.detector.dispose();
+  model.optimizer.dispose();
+  await events.emit({ type: 'run-end', out, report });
+  return { report, out };
+}
