@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../src/config.js';
 import {
   acquireRunLock,
   cleanCheckpointLeftovers,
@@ -10,7 +11,7 @@ import {
   prepareRunFolder,
   processAlive,
   RunFolderError,
-} from '../src/run-folder.js';
+} from '../src/run/run-folder.js';
 
 let root: string;
 beforeAll(async () => {
@@ -85,7 +86,7 @@ describe('acquireRunLock', () => {
   it('of two processes racing for one folder exactly one wins, and a SIGKILLed holder leaves a lock the next run takes over', async () => {
     const dir = join(root, 'race');
     await mkdir(dir, { recursive: true });
-    const src = new URL('../src/run-folder.ts', import.meta.url).pathname;
+    const src = new URL('../src/run/run-folder.ts', import.meta.url).pathname;
     // Separate processes need the built module (`test:all` builds before it tests).
     const script = `
       const m = await import(${JSON.stringify(src.replace('/src/', '/dist/').replace(/\.ts$/, '.js'))});
@@ -117,22 +118,37 @@ describe('acquireRunLock', () => {
 });
 
 describe('prepareRunFolder', () => {
-  it('refuses a fresh run into a folder holding a run unless --force, which clears it; --resume keeps it', async () => {
+  const config = resolveConfig({ seed: 3 });
+  it('refuses a fresh run into a folder holding another run unless --force, which clears it; --resume keeps it', async () => {
     const dir = join(root, 'previous');
     await mkdir(join(dir, 'checkpoint'), { recursive: true });
     await writeFile(join(dir, 'log.jsonl'), '{"step":1}\n');
-    const e = await rejection(prepareRunFolder(dir, { resume: false }));
+    const e = await rejection(prepareRunFolder(dir, { config, resume: false }));
     expect(e.message).toBe(
-      `run folder ${dir} already holds a run (log.jsonl, checkpoint): continue it with --resume, choose another --out, or pass --force to replace it`,
+      `run folder ${dir} already holds a run without a readable config.json: continue it with --resume, choose another --out, or pass --force to replace it`,
     );
     expect((await readdir(dir)).sort()).toEqual(['checkpoint', 'log.jsonl']); // refused: lock released, nothing lost
-    const resumed = await prepareRunFolder(dir, { resume: true });
-    expect((await readdir(dir)).sort()).toEqual([LOCK_FILE, 'checkpoint', 'log.jsonl']);
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ ...config, seed: 4 }));
+    const other = await rejection(prepareRunFolder(dir, { config, resume: false }));
+    expect(other.message).toContain('already holds a run of another config (seed: 4 -> 3)');
+    const resumed = await prepareRunFolder(dir, { config, resume: true });
+    expect((await readdir(dir)).sort()).toEqual([LOCK_FILE, 'checkpoint', 'config.json', 'log.jsonl']);
     await resumed.lock.release();
-    const forced = await prepareRunFolder(dir, { resume: false, force: true });
+    const forced = await prepareRunFolder(dir, { config, resume: false, force: true });
     expect(forced.notes).toEqual([`--force: removed the previous run in ${dir} (log.jsonl, checkpoint)`]);
     expect(await readdir(dir)).toEqual([LOCK_FILE]);
     await forced.lock.release();
+  });
+
+  it('replaces a run of the same config without --force (the same command run twice)', async () => {
+    const dir = join(root, 'same');
+    await mkdir(join(dir, 'best'), { recursive: true });
+    await writeFile(join(dir, 'config.json'), JSON.stringify(config));
+    await writeFile(join(dir, 'report.json'), '{}');
+    const again = await prepareRunFolder(dir, { config, resume: false });
+    expect(again.notes).toEqual([`replaced the earlier run of the same config in ${dir}`]);
+    expect(await readdir(dir)).toEqual([LOCK_FILE]);
+    await again.lock.release();
   });
 });
 

@@ -9,7 +9,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { link, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { exists } from './fs-utils.js';
+import { diffConfigs, type TrainConfig } from '../config.js';
+import { exists } from '../fs-utils.js';
 
 /** The lock file's name inside the run folder. */
 export const LOCK_FILE = '.run.lock';
@@ -192,29 +193,53 @@ export async function cleanCheckpointLeftovers(dir: string): Promise<string[]> {
 }
 
 /**
- * Before a run writes into `dir`: take the lock, refuse a fresh run (no `resume`) into a folder that holds another
- * run unless `force` (which then clears the old run's files, so no mix of two runs remains), and clean checkpoint
- * leftovers. Returns the lock and the lines to tell the user.
+ * The config keys in which `config` differs from the run in `dir` (its `config.json`); `null` when the folder
+ * holds a run without a readable config.json (then it cannot be told to be the same run).
+ */
+async function differingKeys(dir: string, config: TrainConfig): Promise<string[] | null> {
+  let before: unknown;
+  try {
+    before = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
+  } catch {
+    return null;
+  }
+  // config.json holds train.steps as resolved from train.epochs; the epochs themselves are compared.
+  return diffConfigs(before, config, config.train.epochs === undefined ? [] : ['train.steps']);
+}
+
+/**
+ * Before a run writes into `dir`: take the lock; a fresh run (no `resume`) into a folder that holds another run —
+ * one with a different or unreadable config — is refused unless `force`; a folder holding a run of the same config
+ * (e.g. the README's command run twice) is simply replaced. Whatever is replaced is cleared first, so no mix of two
+ * runs remains. Then checkpoint leftovers are cleaned. Returns the lock and the lines to tell the user.
  */
 export async function prepareRunFolder(
   dir: string,
-  options: { resume: boolean; force?: boolean; isAlive?: (pid: number) => boolean },
+  options: { config: TrainConfig; resume: boolean; force?: boolean; isAlive?: (pid: number) => boolean },
 ): Promise<{ lock: RunLock; notes: string[] }> {
   const lock = await acquireRunLock(dir, options.isAlive ? { isAlive: options.isAlive } : {});
   try {
     const notes = lock.tookOver ? [lock.tookOver] : [];
     if (!options.resume) {
       const markers = await runMarkers(dir);
-      if (markers.length > 0 && options.force !== true) {
-        throw new RunFolderError(
-          `run folder ${dir} already holds a run (${markers.join(', ')}): continue it with --resume, choose another --out, or pass --force to replace it`,
-        );
-      }
       if (markers.length > 0) {
+        const diff = await differingKeys(dir, options.config);
+        const same = diff !== null && diff.length === 0;
+        if (!same && options.force !== true) {
+          const what =
+            diff === null ? 'without a readable config.json' : `of another config (${diff.join('; ')})`;
+          throw new RunFolderError(
+            `run folder ${dir} already holds a run ${what}: continue it with --resume, choose another --out, or pass --force to replace it`,
+          );
+        }
         for (const name of await readdir(dir)) {
           if (name !== LOCK_FILE) await rm(join(dir, name), { recursive: true, force: true });
         }
-        notes.push(`--force: removed the previous run in ${dir} (${markers.join(', ')})`);
+        notes.push(
+          same
+            ? `replaced the earlier run of the same config in ${dir}`
+            : `--force: removed the previous run in ${dir} (${markers.join(', ')})`,
+        );
       }
     }
     notes.push(...(await cleanCheckpointLeftovers(dir)));
