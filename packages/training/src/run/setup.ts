@@ -6,7 +6,12 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BackendChoice, initBackend } from '@cs-dfd/backend';
 import { DataError } from '@cs-dfd/data';
-import { createDetector, type Detector, resolveConfig as resolveDetector } from '@cs-dfd/detectors';
+import {
+  createDetector,
+  type Detector,
+  loadDetector,
+  resolveConfig as resolveDetector,
+} from '@cs-dfd/detectors';
 import { EmaCosineTracker } from '@cs-dfd/gramian/tfjs';
 import { writeFileAtomic } from '@cs-dfd/plots';
 import { Rng } from '@cs-dfd/rng';
@@ -149,6 +154,15 @@ export async function startOrResume(
       throw new ConfigError(
         `--resume: the config differs from the checkpoint's (${ck.folder}); only train.steps (or train.epochs) may change${await changedKeys(out, config)}`,
       );
+    }
+    if (ck.state.bestVal !== null) {
+      // The final evaluation reloads best/: a corrupt copy must stop the run now, not after its remaining steps.
+      try {
+        (await loadDetector(join(out, 'best'))).dispose();
+      } catch (e) {
+        ck.detector.dispose();
+        throw e;
+      }
     }
     await ck.restoreOptimizer(optimizer);
     await ck.restoreEmaCosine(emaCosine);
