@@ -53,24 +53,27 @@ async function dataset(
   return { cache, dir, config };
 }
 
-/** Frames (absolute paths) of one split of the source index, real or fake. */
+/** Frames (absolute paths) of one split of an index, real or fake (the compression level is optional in the layout). */
 async function frames(
   dir: string,
   split: 'train' | 'val' | 'test',
   kind: 'real' | 'fake',
   index = 'faceworld-source.json',
 ): Promise<string[]> {
+  type Node = { frames?: string[] } & { [key: string]: unknown };
   const json = JSON.parse(await readFile(join(dir, 'dataset_json', index), 'utf8')) as Record<
     string,
-    Record<string, Record<string, Record<string, Record<string, { frames: string[] }>>>>
+    Record<string, Record<string, Node>>
   >;
   const out: string[] = [];
+  const collect = (node: Node): void => {
+    if (Array.isArray(node.frames)) out.push(...node.frames.map((f) => join(dir, f)));
+    else
+      for (const child of Object.values(node)) if (child && typeof child === 'object') collect(child as Node);
+  };
   for (const labels of Object.values(json)) {
     for (const [label, splits] of Object.entries(labels)) {
-      if (label.endsWith('_real') !== (kind === 'real')) continue;
-      for (const videos of Object.values(splits[split] ?? {})) {
-        for (const v of Object.values(videos)) out.push(...v.frames.map((f) => join(dir, f)));
-      }
+      if (label.endsWith('_real') === (kind === 'real') && splits[split]) collect(splits[split]);
     }
   }
   return out.sort();
