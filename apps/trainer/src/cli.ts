@@ -40,6 +40,10 @@ const program = new Command('cs-dfd-train')
     '-r, --resume',
     'continue the run in --out from its last checkpoint (same config; train.steps may grow)',
   )
+  .option(
+    '--force',
+    'replace the run in --out even when its config differs (without it that is refused; a run of the same config is replaced anyway)',
+  )
   .addOption(
     new Option('--progress <kind>', 'progress output')
       .choices(['auto', 'bar', 'lines', 'none'])
@@ -65,7 +69,14 @@ Examples:
   cs-dfd-train score --checkpoint out/train path/to/images`,
   )
   .action(
-    async (opts: { config?: string; set: string[]; out: string; resume?: boolean; progress: string }) => {
+    async (opts: {
+      config?: string;
+      set: string[];
+      out: string;
+      resume?: boolean;
+      force?: boolean;
+      progress: string;
+    }) => {
       try {
         const config = await loadConfig(opts.config, opts.set);
         const progress =
@@ -77,11 +88,12 @@ Examples:
                 ? barProgress()
                 : defaultProgress();
         // Loaded here, not at the top, so that --help and config errors answer without loading TensorFlow.js.
-        const { progressListener, train } = await import('@cs-dfd/training');
+        const { progressListener, skipLines, train } = await import('@cs-dfd/training');
         const { report, out } = await train({
           config,
           out: resolve(opts.out),
           resume: opts.resume === true,
+          force: opts.force === true,
           ...(progress ? { onEvent: progressListener(progress) } : {}),
         });
         const lines = Object.entries(report.metrics).map(
@@ -92,6 +104,9 @@ Examples:
           [
             `${report.method} on ${report.backend}: ${report.steps} steps, ${report.seconds.toFixed(0)} s training, selected step ${report.selectedStep}`,
             ...lines,
+            ...skipLines(report.skippedSamples).map(
+              (l) => `bad samples skipped (data.onBadSample=skip), ${l}`,
+            ),
             `report: ${out}/report.md`,
             '',
           ].join('\n'),
@@ -117,11 +132,19 @@ program
       const { scorePaths } = await import('./score.js');
       await initBackend();
       const scored = await scorePaths(opts.checkpoint, paths);
+      const failed = scored.filter((s) => s.score === null);
       process.stdout.write(
         opts.json
           ? `${JSON.stringify(scored, null, 2)}\n`
-          : scored.map((s) => `${s.path}\t${s.score.toFixed(4)}\n`).join(''),
+          : scored.flatMap((s) => (s.score === null ? [] : [`${s.path}\t${s.score.toFixed(4)}\n`])).join(''),
       );
+      for (const f of failed) if ('error' in f) process.stderr.write(`cs-dfd-train: ${f.path}: ${f.error}\n`);
+      if (failed.length > 0) {
+        process.stderr.write(
+          `cs-dfd-train: ${failed.length} of ${scored.length} images could not be scored\n`,
+        );
+        process.exitCode = 1;
+      }
     } catch (e) {
       fail(e);
     }

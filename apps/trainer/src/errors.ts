@@ -14,4 +14,5 @@ export const INPUT_ERRORS: readonly string[] = [
   'IndexSchemaError',
   'BackendError',
   'UnknownAggregatorError',
+  'RunFolderError',
 ];

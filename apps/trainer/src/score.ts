@@ -43,20 +43,24 @@ export async function imageFiles(paths: readonly string[]): Promise<string[]> {
     } catch {
       throw new InputError(`${p}: no such file or folder`);
     }
-    if (s.isDirectory()) await walk(p);
-    else out.push(p);
+    if (s.isDirectory()) {
+      const before = out.length;
+      await walk(p);
+      if (out.length === before) {
+        throw new InputError(`${p}: no images in this folder (looked for ${IMAGE_EXTENSIONS.join(', ')})`);
+      }
+    } else out.push(p);
   }
   return out;
 }
 
-/** One scored image. */
-export interface ScoredImage {
-  path: string;
-  /** P(fake). */
-  score: number;
-}
+/** One image's result: its P(fake), or why it could not be scored (`score` is then null). */
+export type ScoredImage = { path: string; score: number } | { path: string; score: null; error: string };
 
-/** Scores each file with the detector (decoded with sharp, resized to its input size). */
+/**
+ * Scores each file with the detector (decoded with sharp, resized to its input size). A file that cannot be read or
+ * decoded gets its error and the others are still scored.
+ */
 export async function scoreFiles(
   detector: Detector,
   files: readonly string[],
@@ -67,15 +71,29 @@ export async function scoreFiles(
   const out: ScoredImage[] = [];
   for (let i = 0; i < files.length; i += batchSize) {
     const chunk = files.slice(i, i + batchSize);
-    const imgs = await Promise.all(chunk.map((f) => loadImage(f, size)));
-    const data = new Float32Array(chunk.length * per);
-    imgs.forEach((img, j) => {
-      for (let k = 0; k < per; k++) data[j * per + k] = img.data[k]! / 255;
+    const decoded = await Promise.allSettled(chunk.map((f) => loadImage(f, size)));
+    const good = decoded.flatMap((d, j) => (d.status === 'fulfilled' ? [{ j, img: d.value }] : []));
+    const scores = new Float32Array(chunk.length);
+    if (good.length > 0) {
+      const data = new Float32Array(good.length * per);
+      good.forEach(({ img }, n) => {
+        for (let k = 0; k < per; k++) data[n * per + k] = img.data[k]! / 255;
+      });
+      const p = tf.tidy(() => detector.predict(tf.tensor4d(data, [good.length, size, size, 3])));
+      const values = p.dataSync();
+      p.dispose();
+      good.forEach(({ j }, n) => {
+        scores[j] = values[n]!;
+      });
+    }
+    chunk.forEach((path, j) => {
+      const d = decoded[j]!;
+      out.push(
+        d.status === 'fulfilled'
+          ? { path, score: scores[j]! }
+          : { path, score: null, error: (d.reason as Error)?.message ?? String(d.reason) },
+      );
     });
-    const p = tf.tidy(() => detector.predict(tf.tensor4d(data, [chunk.length, size, size, 3])));
-    const scores = p.dataSync();
-    p.dispose();
-    chunk.forEach((path, j) => out.push({ path, score: scores[j]! }));
   }
   return out;
 }

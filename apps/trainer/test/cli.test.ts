@@ -1,7 +1,7 @@
 // The command line itself: --help documents every option, bad input exits 1 naming the key, and `score` agrees
 // with the trainer's own evaluation path.
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -91,5 +91,38 @@ describe('cs-dfd-train', () => {
     const missing = await cli(['score', '--checkpoint', out, join(out, 'nope.png')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('nope.png: no such file or folder');
-  });
+
+    // A file that does not decode is reported by name; the others are still scored; the exit code says so.
+    const bad = join(out, 'not-an-image.png');
+    await writeFile(bad, 'this is text');
+    const mixed = await cli(['score', '--checkpoint', out, records[0]!.image, bad, records[1]!.image]);
+    expect(mixed.code).toBe(1);
+    expect(mixed.stdout.trim().split('\n')).toEqual([
+      `${records[0]!.image}\t${expected[0]!.toFixed(4)}`,
+      `${records[1]!.image}\t${expected[1]!.toFixed(4)}`,
+    ]);
+    expect(mixed.stderr).toContain(`cs-dfd-train: ${bad}: cannot decode image ${bad}`);
+    expect(mixed.stderr).toContain('cs-dfd-train: 1 of 3 images could not be scored');
+    const mixedJson = await cli(['score', '--checkpoint', out, '--json', bad]);
+    expect(JSON.parse(mixedJson.stdout)).toEqual([
+      { path: bad, score: null, error: expect.stringContaining('cannot decode image') },
+    ]);
+
+    const empty = join(out, 'empty-folder');
+    await mkdir(empty);
+    const none = await cli(['score', '--checkpoint', out, empty]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain(`${empty}: no images in this folder`);
+
+    // Corrupt best/ weights: refused by name, never scored with.
+    const model = JSON.parse(await readFile(join(out, 'best', 'model.json'), 'utf8'));
+    const weights = join(out, 'best', model.weightsManifest[0].paths[0]);
+    const bytes = await readFile(weights);
+    bytes[bytes.length - 3]! ^= 0x40;
+    await writeFile(weights, bytes);
+    const corrupt = await cli(['score', '--checkpoint', out, records[0]!.image]);
+    expect(corrupt.code).toBe(1);
+    expect(corrupt.stdout).toBe('');
+    expect(corrupt.stderr).toContain(`weights file ${weights} is corrupt`);
+  }, 240_000);
 });

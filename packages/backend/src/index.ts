@@ -34,5 +34,6 @@ export {
   initBackend,
   type ModuleLoader,
   NATIVE_MODULES,
+  withoutEmscriptenErrorHandlers,
 } from './select.js';
 export { wasmBinaryFolder } from './wasm-paths.js';

@@ -150,13 +150,37 @@ async function tryNative(name: 'node-gpu' | 'node', load: ModuleLoader): Promise
   };
 }
 
+const PROCESS_ERROR_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+
+/**
+ * Runs `start` (which instantiates the wasm module) and removes the process-wide error listeners the Emscripten
+ * glue adds while it does: its `unhandledRejection` listener rethrows, so any stray rejection anywhere in the process
+ * would end it with exit code 7 and a raw stack trace instead of reaching the application's own handling (the CLIs
+ * print typed errors and exit 1). Nothing of ours relies on them: we never call Emscripten's `exit`.
+ */
+export async function withoutEmscriptenErrorHandlers<T>(start: () => Promise<T>): Promise<T> {
+  // As a plain emitter: Node's typings overload `listeners` per event name, which a loop over names cannot satisfy.
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(PROCESS_ERROR_EVENTS.map((e) => [e, new Set(emitter.listeners(e))]));
+  try {
+    return await start();
+  } finally {
+    for (const event of PROCESS_ERROR_EVENTS) {
+      for (const listener of emitter.listeners(event)) {
+        if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as () => void);
+      }
+    }
+  }
+}
+
 async function tryWasm(opts: InitOptions): Promise<Attempt & { threads: number; simd: boolean }> {
   const fail = (reason: string) => ({ name: 'wasm' as const, ok: false, reason, threads: 1, simd: false });
   try {
     setWasmPaths(opts.wasmPaths ?? wasmBinaryFolder());
     if (opts.wasmThreads != null) setThreadsCount(opts.wasmThreads);
     if (opts.registerKernels !== false) registerWasmTrainingKernels();
-    if (!(await tf.setBackend('wasm'))) return fail('the wasm backend failed to initialise');
+    const ok = await withoutEmscriptenErrorHandlers(() => tf.setBackend('wasm'));
+    if (!ok) return fail('the wasm backend failed to initialise');
   } catch (e) {
     return fail(`the wasm backend failed to initialise: ${message(e)}`);
   }

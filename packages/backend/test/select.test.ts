@@ -2,7 +2,7 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BackendError } from '../src/errors.js';
-import { initBackend, type ModuleLoader } from '../src/select.js';
+import { initBackend, type ModuleLoader, withoutEmscriptenErrorHandlers } from '../src/select.js';
 import { setupBackends } from './helpers.js';
 
 beforeAll(setupBackends);
@@ -132,5 +132,27 @@ describe('initBackend', () => {
     );
     const badOrder = await initBackend({ env: {}, order: ['gpu' as never] }).catch((e: unknown) => e);
     expect(badOrder).toMatchObject({ code: 'unknown-backend' });
+  });
+});
+
+describe('withoutEmscriptenErrorHandlers', () => {
+  it('removes the process error listeners added while starting, keeps the ones that were there', async () => {
+    const mine = () => {};
+    process.on('unhandledRejection', mine);
+    const added = () => {};
+    const addedToo = () => {};
+    try {
+      const value = await withoutEmscriptenErrorHandlers(async () => {
+        process.on('unhandledRejection', added);
+        process.on('uncaughtException', addedToo);
+        return 42;
+      });
+      expect(value).toBe(42);
+      expect(process.listeners('unhandledRejection')).toContain(mine);
+      expect(process.listeners('unhandledRejection')).not.toContain(added);
+      expect(process.listeners('uncaughtException')).not.toContain(addedToo);
+    } finally {
+      process.off('unhandledRejection', mine);
+    }
   });
 });

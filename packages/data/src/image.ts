@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { DataError } from './errors.js';
+import { fileReads } from './read-limit.js';
 import type { RgbImage } from './types.js';
 
 /** A decoded image and the size it had on disk (to rescale its landmarks). */
@@ -17,7 +18,7 @@ export interface DecodedImage extends RgbImage {
 export async function loadImage(file: string, size?: number): Promise<DecodedImage> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    bytes = await fileReads.run(() => readFile(file));
   } catch (e) {
     throw new DataError(
       'missing-file',

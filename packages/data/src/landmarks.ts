@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { DataError } from './errors.js';
+import { fileReads } from './read-limit.js';
 import type { Landmarks } from './types.js';
 
 /** Point counts accepted: dlib's 68, or 81 (68 + 13 forehead points). */
@@ -12,7 +13,7 @@ export const LANDMARK_COUNTS: readonly number[] = [68, 81];
 export async function loadLandmarks(file: string): Promise<Landmarks> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await fileReads.run(() => readFile(file, 'utf8'));
   } catch (e) {
     throw new DataError(
       'missing-file',

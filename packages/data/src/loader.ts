@@ -136,7 +136,13 @@ export class BatchLoader {
   async next(): Promise<Batch> {
     const s = this.nextStep++;
     for (let k = s; k <= s + (this.opts.prefetch ?? 2); k++) {
-      if (!this.pending.has(k)) this.pending.set(k, this.build(k));
+      if (!this.pending.has(k)) {
+        const built = this.build(k);
+        // A prefetched step can fail (a bad file) before anyone awaits it; its error must surface when that step is
+        // asked for, not as an unhandled rejection that kills the process from wherever the event loop happens to be.
+        built.catch(() => {});
+        this.pending.set(k, built);
+      }
     }
     const batch = this.pending.get(s)!;
     this.pending.delete(s);

@@ -213,6 +213,63 @@ describe('loading errors', () => {
   });
 });
 
+describe('weights verified on every load', () => {
+  it('a flipped byte fails with the file named, via the recorded SHA-256 or, without it, the file-name prefix', async () => {
+    const det = new Detector(TINY);
+    const dir = path.join(root, 'flipped');
+    await saveDetector(det, dir);
+    const jsonPath = path.join(dir, 'model.json');
+    const json = JSON.parse(await fs.readFile(jsonPath, 'utf8'));
+    const name: string = json.weightsManifest[0].paths[0];
+    expect(Object.keys(json.weightsSha256)).toEqual([name]);
+    expect(json.weightsSha256[name]).toMatch(/^[0-9a-f]{64}$/);
+    expect(json.weightsSha256[name].slice(0, 16)).toBe(name.slice(8, 24));
+    const weightsPath = path.join(dir, name);
+    const bytes = await fs.readFile(weightsPath);
+    bytes[bytes.length >> 1]! ^= 0x10;
+    await fs.writeFile(weightsPath, bytes);
+    const recorded = await caughtAsync(() => loadDetector(dir));
+    expect(recorded.code).toBe('bad-file');
+    expect(recorded.file).toBe(weightsPath);
+    expect(recorded.message).toMatch(
+      /weights file .* is corrupt: its SHA-256 is [0-9a-f]{64}, model.json expects/,
+    );
+    const { weightsSha256: _, ...older } = json;
+    await fs.writeFile(jsonPath, JSON.stringify(older));
+    const byName = await caughtAsync(() => loadDetector(dir));
+    expect(byName.message).toMatch(
+      /is corrupt: its SHA-256 is [0-9a-f]{16}, model.json expects [0-9a-f]{16}$/,
+    );
+    det.dispose();
+  });
+
+  it('a NaN written with a consistent hash still fails, naming the weight', async () => {
+    const det = new Detector(TINY);
+    const dir = path.join(root, 'nan');
+    await saveDetector(det, dir);
+    const jsonPath = path.join(dir, 'model.json');
+    const json = JSON.parse(await fs.readFile(jsonPath, 'utf8'));
+    const name: string = json.weightsManifest[0].paths[0];
+    const bytes = await fs.readFile(path.join(dir, name));
+    const specs: Array<{ name: string; shape: number[] }> = json.weightsManifest[0].weights;
+    const firstSize = specs[0]!.shape.reduce((a, b) => a * b, 1);
+    new DataView(bytes.buffer, bytes.byteOffset).setFloat32(4 * (firstSize + 1), Number.NaN, true);
+    const { weightsSha256: _, ...rest } = json;
+    await fs.writeFile(jsonPath, JSON.stringify(rest));
+    // A foreign file name carries no hash: only the finiteness check stands between the NaN and the model.
+    await fs.rm(path.join(dir, name));
+    await fs.writeFile(path.join(dir, 'foreign.bin'), bytes);
+    await fs.writeFile(
+      jsonPath,
+      JSON.stringify({ ...rest, weightsManifest: [{ ...json.weightsManifest[0], paths: ['foreign.bin'] }] }),
+    );
+    const e = await caughtAsync(() => loadDetector(dir));
+    expect(e.code).toBe('bad-file');
+    expect(e.message).toContain(`weight ${specs[1]!.name} holds a non-finite value (NaN) at element 1`);
+    det.dispose();
+  });
+});
+
 describe('inputs and options', () => {
   it('bad options name the field and the value', () => {
     expect(caught(() => new Detector({ inputSize: 4 })).message).toContain(

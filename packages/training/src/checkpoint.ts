@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { SkippedSample } from '@cs-dfd/data';
 import type { Detector } from '@cs-dfd/detectors';
 import { loadDetector, saveDetector } from '@cs-dfd/detectors';
 import { type Aggregator, GramianError, type MethodState } from '@cs-dfd/gramian';
@@ -44,6 +45,8 @@ export interface TrainerState {
   aggregator?: MethodState | null;
   /** The gradient-EMA tracker's β and step count (its tensors are in `ema-gradients.bin`); absent or null without one. */
   emaCosine?: { beta: number; count: number } | null;
+  /** Training samples skipped as bad so far (`data.onBadSample=skip`), carried across resumes; absent: none. */
+  skippedSamples?: SkippedSample[];
 }
 
 /** What a checkpoint carries besides the detector and the optimizer. */

@@ -369,3 +369,24 @@ export function configKeys(): [string, unknown][] {
 
 /** Keys whose values are free-form maps validated by another package. */
 const OPEN_MAPS = ['detector', 'method.options', 'data.faceworld.options'];
+
+function flatten(v: unknown, prefix: string, out: Map<string, string>): void {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    for (const [k, x] of Object.entries(v)) flatten(x, prefix === '' ? k : `${prefix}.${k}`, out);
+  } else out.set(prefix, JSON.stringify(v));
+}
+
+/**
+ * The dotted keys whose values differ between two configs, as `key: old -> new` (`unset` where a side lacks the
+ * key), sorted; keys equal to or under an `ignore` entry are left out. For errors that must name what changed.
+ */
+export function diffConfigs(before: unknown, after: unknown, ignore: readonly string[] = []): string[] {
+  const a = new Map<string, string>();
+  const b = new Map<string, string>();
+  flatten(before, '', a);
+  flatten(after, '', b);
+  const keys = [...new Set([...a.keys(), ...b.keys()])].sort();
+  return keys
+    .filter((k) => a.get(k) !== b.get(k) && !ignore.some((u) => k === u || k.startsWith(`${u}.`)))
+    .map((k) => `${k}: ${a.get(k) ?? 'unset'} -> ${b.get(k) ?? 'unset'}`);
+}

@@ -4,7 +4,7 @@
  */
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { readDeepfakeBench, type SampleRecord } from '@cs-dfd/data';
+import { readDeepfakeBench, type SampleRecord, type SkipLog } from '@cs-dfd/data';
 import { GENERATOR_VERSION, generateDataset, parseOptions } from '@cs-dfd/faceworld';
 import { ConfigError, hashOf, type TrainConfig } from './config.js';
 import { exists } from './fs-utils.js';
@@ -15,6 +15,8 @@ export interface EvalSplit {
   name: string;
   role: 'val' | 'test' | 'cross';
   records: readonly SampleRecord[];
+  /** Samples skipped as bad (`data.onBadSample=skip`): by the index reader, then by decoding. */
+  skipped: SkipLog;
 }
 
 /** Everything the trainer reads. */
@@ -24,6 +26,8 @@ export interface Datasets {
   /** Dataset root (faceworld: the cache folder). */
   root: string;
   train: readonly SampleRecord[];
+  /** Training samples the index reader skipped as bad (the loader counts the ones it meets itself). */
+  trainSkipped: SkipLog;
   /** Validation first, then the in-domain test, then each cross-domain test. */
   eval: EvalSplit[];
   /** Seconds spent generating faceworld (0 when reused). */
@@ -87,10 +91,11 @@ export async function loadDatasets(config: TrainConfig, onProgress?: GenerationP
       description: `faceworld (SYNTHETIC) at ${fw.dir}${fw.reused ? ' (reused)' : ''}`,
       root: fw.dir,
       train: train.records,
+      trainSkipped: train.skipped,
       eval: [
-        { name: 'val', role: 'val', records: val.records },
-        { name: 'test', role: 'test', records: test.records },
-        { name: 'cross:faceworld-target', role: 'cross', records: cross.records },
+        { name: 'val', role: 'val', records: val.records, skipped: val.skipped },
+        { name: 'test', role: 'test', records: test.records, skipped: test.skipped },
+        { name: 'cross:faceworld-target', role: 'cross', records: cross.records, skipped: cross.skipped },
       ],
       generationSeconds: fw.seconds,
     };
@@ -111,19 +116,19 @@ export async function loadDatasets(config: TrainConfig, onProgress?: GenerationP
     read(dfb.files, dfb.root, 'test', d.evalFramesPerVideo),
   ]);
   const cross = await Promise.all(
-    dfb.crossDomain.map(async (c) => ({
-      name: `cross:${c.name}`,
-      role: 'cross' as const,
-      records: (await read(c.files, c.root ?? dfb.root, 'test', d.evalFramesPerVideo)).records,
-    })),
+    dfb.crossDomain.map(async (c) => {
+      const r = await read(c.files, c.root ?? dfb.root, 'test', d.evalFramesPerVideo);
+      return { name: `cross:${c.name}`, role: 'cross' as const, records: r.records, skipped: r.skipped };
+    }),
   );
   return {
     description: `DeepfakeBench index ${dfb.files.join(', ')} under ${dfb.root}`,
     root: dfb.root,
     train: train.records,
+    trainSkipped: train.skipped,
     eval: [
-      { name: 'val', role: 'val', records: val.records },
-      { name: 'test', role: 'test', records: test.records },
+      { name: 'val', role: 'val', records: val.records, skipped: val.skipped },
+      { name: 'test', role: 'test', records: test.records, skipped: test.skipped },
       ...cross,
     ],
     generationSeconds: 0,

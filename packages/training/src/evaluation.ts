@@ -3,7 +3,7 @@
  * EER, accuracy at 0.5 and at the validation-chosen threshold, video-level AUC as the mean frame score per unique
  * video id). Images are decoded once per split and kept, since validation runs many times.
  */
-import { loadImage, type SampleRecord } from '@cs-dfd/data';
+import { type BadSamplePolicy, loadImage, type SampleRecord, type SkipLog } from '@cs-dfd/data';
 import type { Detector } from '@cs-dfd/detectors';
 import { auc, evaluate, videoScores } from '@cs-dfd/metrics';
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,31 +18,90 @@ export interface DecodedSplit {
   videoIds: string[];
 }
 
-/** Decodes every record at `size`×`size` (sharp, on libuv's pool: a bounded number in flight). */
+/** What decoding does with a file that cannot be read or decoded (see `data.onBadSample`). */
+export interface DecodePolicy {
+  onBadSample: BadSamplePolicy;
+  /** Where skipped files are recorded under `'skip'`. */
+  skipped: SkipLog;
+}
+
+const DECODE_LANES = 8;
+
+/**
+ * Decodes `records` at `size`×`size` on {@link DECODE_LANES} lanes (sharp on libuv's pool), handing each image to
+ * `use`; returns the indices that decoded. A bad file throws its DataError, or under `'skip'` is recorded and left
+ * out.
+ */
+async function decodeEach(
+  records: readonly SampleRecord[],
+  size: number,
+  policy: DecodePolicy | undefined,
+  use: (i: number, data: Uint8Array) => void,
+): Promise<boolean[]> {
+  const ok = new Array<boolean>(records.length).fill(false);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < records.length; i = next++) {
+      try {
+        use(i, (await loadImage(records[i]!.image, size)).data);
+        ok[i] = true;
+      } catch (e) {
+        if (policy === undefined) throw e;
+        policy.skipped.handle(e, policy.onBadSample);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: DECODE_LANES }, lane));
+  return ok;
+}
+
+/**
+ * Decodes every record at `size`×`size`. With a `policy` of `'skip'`, files that fail are counted in
+ * `policy.skipped` and left out of the split (its `records` are the ones kept).
+ */
 export async function decodeSplit(
   name: string,
   records: readonly SampleRecord[],
   size: number,
+  policy?: DecodePolicy,
 ): Promise<DecodedSplit> {
   const per = size * size * 3;
-  const images = new Float32Array(records.length * per);
-  let next = 0;
-  const lane = async () => {
-    for (let i = next++; i < records.length; i = next++) {
-      const img = await loadImage(records[i]!.image, size);
-      const o = i * per;
-      for (let k = 0; k < per; k++) images[o + k] = img.data[k]! / 255;
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, lane));
+  let images = new Float32Array(records.length * per);
+  const ok = await decodeEach(records, size, policy, (i, data) => {
+    const o = i * per;
+    for (let k = 0; k < per; k++) images[o + k] = data[k]! / 255;
+  });
+  let kept = records;
+  if (ok.includes(false)) {
+    kept = records.filter((_, i) => ok[i]);
+    const compact = new Float32Array(kept.length * per);
+    let n = 0;
+    ok.forEach((good, i) => {
+      if (good) compact.set(images.subarray(i * per, (i + 1) * per), n++ * per);
+    });
+    images = compact;
+  }
   return {
     name,
-    records,
+    records: kept,
     images,
     size,
-    labels: Uint8Array.from(records, (r) => r.label),
-    videoIds: records.map((r) => r.videoId),
+    labels: Uint8Array.from(kept, (r) => r.label),
+    videoIds: kept.map((r) => r.videoId),
   };
+}
+
+/**
+ * Decodes every record once and keeps nothing but the verdict: the records that decode (a bad one throws, or is
+ * skipped and counted under `'skip'`). Checks the test splits before training, so no run dies after it.
+ */
+export async function checkDecodable(
+  records: readonly SampleRecord[],
+  size: number,
+  policy: DecodePolicy,
+): Promise<readonly SampleRecord[]> {
+  const ok = await decodeEach(records, size, policy, () => {});
+  return ok.includes(false) ? records.filter((_, i) => ok[i]) : records;
 }
 
 /** P(fake) for every image of a split, in batches. */

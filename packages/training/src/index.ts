@@ -21,6 +21,7 @@ export {
   ConfigError,
   ConfigSchema,
   configKeys,
+  diffConfigs,
   EMA_COSINE_BETA,
   hashOf,
   LARGE_BATCH_EVERY,
@@ -57,7 +58,9 @@ export {
   spearmanBrown,
 } from './diagnostics.js';
 export {
+  checkDecodable,
   type DecodedSplit,
+  type DecodePolicy,
   decodeSplit,
   type SplitMetrics,
   scoreImages,
@@ -108,8 +111,17 @@ export type {
 export { on } from './run/events.js';
 export { hooksListener, progressListener, type TrainHooks } from './run/listeners.js';
 export { readLog } from './run/log-file.js';
+export {
+  acquireRunLock,
+  cleanCheckpointLeftovers,
+  type LockInfo,
+  prepareRunFolder,
+  RunFolderError,
+  type RunLock,
+} from './run/run-folder.js';
 export { checkConfig, resumeHash, stepsFor } from './run/setup.js';
 export { type TrainOptions, type TrainResult, train } from './run/train.js';
+export { LISTED_SKIPS, type SkipReport, type SplitSkips, skipLines, splitSkips } from './skips.js';
 export {
   fakesPerSource,
   learningRate,

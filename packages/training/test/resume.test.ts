@@ -32,7 +32,11 @@ describe('resume', () => {
         out,
         resume: true,
       }),
-    ).rejects.toThrow(/config differs from the checkpoint/);
+    ).rejects.toThrow(
+      /config differs from the checkpoint's .*; only train\.steps \(or train\.epochs\) may change; changed: optimizer\.lr: 0\.01 -> 0\.5$/,
+    );
+    // The refused resume left the run's own config.json (it names what the checkpoint was made with).
+    expect(JSON.parse(await readFile(join(out, 'config.json'), 'utf8')).optimizer.lr).toBe(0.01);
   });
 
   it('refuses a version-1 checkpoint (no aggregator state or gradient EMAs), saying why', async () => {

@@ -5,7 +5,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@cs-dfd/plots';
-import { hashOf, type TrainConfig } from '@cs-dfd/training';
+import { diffConfigs, hashOf, type TrainConfig } from '@cs-dfd/training';
 import { GridError } from './errors.js';
 import { stepStats } from './log-stats.js';
 import type { GridCell } from './types.js';
@@ -66,23 +66,8 @@ export async function readCellRecord(dir: string): Promise<CellRecord | null> {
 export const writeCellRecord = (dir: string, record: CellRecord): Promise<void> =>
   writeFileAtomic(join(dir, 'cell.json'), `${JSON.stringify(record, null, 2)}\n`);
 
-function flatten(v: unknown, prefix: string, out: Map<string, string>): void {
-  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-    for (const [k, x] of Object.entries(v)) flatten(x, prefix === '' ? k : `${prefix}.${k}`, out);
-  } else out.set(prefix, JSON.stringify(v));
-}
-
 /** Dotted keys whose values differ, as `key: old -> new` (for the config-changed error). */
-export function configDiff(before: unknown, after: unknown): string[] {
-  const a = new Map<string, string>();
-  const b = new Map<string, string>();
-  flatten(before, '', a);
-  flatten(after, '', b);
-  const keys = [...new Set([...a.keys(), ...b.keys()])].sort();
-  return keys
-    .filter((k) => a.get(k) !== b.get(k) && !UNHASHED.some((u) => k === u || k.startsWith(`${u}.`)))
-    .map((k) => `${k}: ${a.get(k) ?? 'unset'} -> ${b.get(k) ?? 'unset'}`);
-}
+export const configDiff = (before: unknown, after: unknown): string[] => diffConfigs(before, after, UNHASHED);
 
 /** A finished cell's row of results.json, from its report.json and log.jsonl. */
 export async function readCell(gridDir: string, method: string, seed: number): Promise<GridCell> {

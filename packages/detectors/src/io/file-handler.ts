@@ -25,6 +25,50 @@ interface ModelJson {
   modelTopology?: unknown;
   weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
   userDefinedMetadata?: tf.io.ModelArtifacts['userDefinedMetadata'];
+  /** Full SHA-256 (hex) of each weights file we wrote, by file name; checked on every read. */
+  weightsSha256?: Record<string, string>;
+}
+
+const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/**
+ * A weights file must hash to what its model.json records (full SHA-256), or, for files saved before that was
+ * recorded, to the 16-hex prefix its content-addressed name carries. Foreign file names with no record pass.
+ */
+function verifyHash(file: string, data: Buffer, recorded: string | undefined): void {
+  const named = OWN_WEIGHTS.test(path.basename(file)) ? path.basename(file).slice(8, 24) : undefined;
+  if (recorded === undefined && named === undefined) return;
+  const actual = sha256(data);
+  const expected = recorded ?? named!;
+  if (!actual.startsWith(expected)) {
+    throw new DetectorError(
+      'bad-file',
+      `weights file ${file} is corrupt: its SHA-256 is ${actual.slice(0, expected.length)}, model.json expects ${expected}`,
+      { file },
+    );
+  }
+}
+
+/** Float weights must be finite: a NaN or Inf loads silently and then scores every input the same. */
+function checkFinite(data: Buffer, specs: readonly tf.io.WeightsManifestEntry[], file: string): void {
+  let offset = 0;
+  for (const spec of specs) {
+    const bytes = entryBytes(spec);
+    if (spec.dtype === 'float32' && spec.quantization === undefined && bytes > 0) {
+      const values = new Float32Array(
+        data.buffer.slice(data.byteOffset + offset, data.byteOffset + offset + bytes),
+      );
+      const bad = values.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) {
+        throw new DetectorError(
+          'bad-file',
+          `${file}: weight ${spec.name} holds a non-finite value (${values[bad]}) at element ${bad}`,
+          { file },
+        );
+      }
+    }
+    offset += bytes;
+  }
 }
 
 /** Where a model lives: a folder (holding model.json) or the path of a `.json` file. */
@@ -174,10 +218,12 @@ export async function readArtifacts(location: string): Promise<tf.io.ModelArtifa
         { file },
       );
     }
+    group.paths.forEach((p, i) => verifyHash(path.join(dir, p), parts[i]!, json.weightsSha256?.[p]));
     buffers.push(...parts);
     specs.push(...group.weights);
   }
   const data = Buffer.concat(buffers);
+  checkFinite(data, specs, file);
   const artifacts: tf.io.ModelArtifacts = {
     weightSpecs: specs,
     weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer,
@@ -199,7 +245,8 @@ export async function writeArtifacts(location: string, artifacts: tf.io.ModelArt
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
   const data = concat(artifacts.weightData);
-  const weightsName = `weights.${createHash('sha256').update(data).digest('hex').slice(0, 16)}.bin`;
+  const digest = sha256(data);
+  const weightsName = `weights.${digest.slice(0, 16)}.bin`;
   await writeDurably(path.join(dir, weightsName), data);
   const json: ModelJson = {
     format: artifacts.format,
@@ -207,6 +254,7 @@ export async function writeArtifacts(location: string, artifacts: tf.io.ModelArt
     convertedBy: artifacts.convertedBy ?? null,
     modelTopology: artifacts.modelTopology,
     weightsManifest: [{ paths: [weightsName], weights: artifacts.weightSpecs ?? [] }],
+    weightsSha256: { [weightsName]: digest },
   };
   if (artifacts.userDefinedMetadata !== undefined) json.userDefinedMetadata = artifacts.userDefinedMetadata;
   await syncFolder(dir);

@@ -7,6 +7,7 @@ import { rocCurve } from '@cs-dfd/metrics';
 import { type TopLevelSpec, writeFileAtomic, writePlot } from '@cs-dfd/plots';
 import type { DiagnosticsRecord } from '../diagnostics.js';
 import type { SplitMetrics } from '../evaluation.js';
+import { type SkipReport, skipLines } from '../skips.js';
 import type { GradCamImage } from './gradcam.js';
 
 /** `report.json`. */
@@ -28,6 +29,8 @@ export interface Report {
   /** The threshold chosen on validation (Youden's J), used for `acc_at_val_threshold`. */
   valThreshold: number | null;
   skippedSteps: number;
+  /** Samples skipped as bad (`data.onBadSample=skip`) per split and reason; `{}` when none. */
+  skippedSamples: SkipReport;
   configHash: string;
   memory: {
     peakRssBytes: number;
@@ -280,6 +283,7 @@ export function reportMarkdown(report: Report, plots: string[]): string {
     `- backend: ${report.backend} (${report.backendReason})`,
     `- steps: ${report.steps} (${report.skippedSteps} skipped as non-finite), training ${report.seconds.toFixed(0)} s, wall ${report.wallSeconds.toFixed(0)} s (dataset generation ${report.generationSeconds.toFixed(0)} s)`,
     `- selected on validation AUC at step ${report.selectedStep} (val AUC ${f3(report.bestValAuc)}); test splits were evaluated only after training`,
+    ...skipLines(report.skippedSamples ?? {}).map((l) => `- bad samples skipped, ${l}`),
     `- peak memory: RSS ${mb(report.memory.peakRssBytes)}, tfjs ${mb(report.memory.peakTfBytes)}; tensors after the first / last step: ${report.memory.tensorsAfterFirstStep} / ${report.memory.tensorsAfterLastStep}`,
     '',
     '| split | AUC | AP | EER | ACC@0.5 | ACC@val thr | video AUC | real / fake frames | videos |',

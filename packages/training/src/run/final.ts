@@ -4,6 +4,7 @@
  * `report.md` and the plots.
  */
 import { join } from 'node:path';
+import type { SkippedSample } from '@cs-dfd/data';
 import type { Detector } from '@cs-dfd/detectors';
 import { loadDetector } from '@cs-dfd/detectors';
 import { chooseThreshold } from '@cs-dfd/metrics';
@@ -22,6 +23,7 @@ import {
 import { methodLabel } from '../method.js';
 import { writeGradCams } from '../report/gradcam.js';
 import { diagnosticsOf, type Report, type RocSeries, writeReport } from '../report/report.js';
+import { type SkipReport, splitSkips } from '../skips.js';
 import type { TrainEmitter } from './events.js';
 import { readLog } from './log-file.js';
 import type { MemoryWatch } from './memory.js';
@@ -54,7 +56,13 @@ export async function finalEvaluation(
   let threshold: number | undefined;
   const decoded: DecodedSplit[] = [];
   for (const split of data.eval) {
-    const d = split.role === 'val' ? val : await decodeSplit(split.name, split.records, size);
+    const d =
+      split.role === 'val'
+        ? val
+        : await decodeSplit(split.name, split.records, size, {
+            onBadSample: config.data.onBadSample,
+            skipped: split.skipped,
+          });
     decoded.push(d);
     const scores = scoreImages(selected, d.images, size, config.eval.batchSize);
     if (split.role === 'val') {
@@ -75,6 +83,17 @@ export interface RunFacts {
   memory: MemoryWatch;
   /** `performance.now()` when the step loop was about to start (the report's `wallSeconds` counts from it). */
   runStart: number;
+}
+
+/** Every split's skipped samples (index reader, loaders across resumes, decoding); splits without skips left out. */
+export function skipReport(data: RunSetup['data'], state: RunModel['state']): SkipReport {
+  const report: SkipReport = {};
+  const splits: [string, readonly SkippedSample[]][] = [
+    ['train', [...data.trainSkipped.items, ...(state.skippedSamples ?? [])]],
+    ...data.eval.map((s): [string, readonly SkippedSample[]] => [s.name, s.skipped.items]),
+  ];
+  for (const [name, items] of splits) if (items.length > 0) report[name] = splitSkips(items);
+  return report;
 }
 
 /** Writes Grad-CAM overlays, `report.json`, the plots and `report.md`; returns the report. */
@@ -114,6 +133,7 @@ export async function writeArtifacts(
     bestValAuc: state.bestVal?.auc ?? null,
     valThreshold: final.threshold ?? null,
     skippedSteps: state.skippedSteps,
+    skippedSamples: skipReport(data, state),
     configHash: hashOf(config),
     memory: {
       peakRssBytes: memory.peakRss,

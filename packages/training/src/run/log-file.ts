@@ -37,7 +37,7 @@ export async function readLog(file: string): Promise<Record<string, unknown>[]> 
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-/** The listener that appends `step`, `eval` and `diagnostics` lines to `file`. */
+/** The listener that appends `step`, `eval`, `diagnostics` and (at the end, if any) `skipped-samples` lines to `file`. */
 export function logWriter(file: string): TrainListener {
   const line = (o: object) => appendFile(file, `${JSON.stringify(o)}\n`);
   return (e) => {
@@ -58,6 +58,11 @@ export function logWriter(file: string): TrainListener {
         });
       case 'diagnostics':
         return line(e.record);
+      case 'run-end':
+        // One line per run that skipped bad samples: the counts sit next to the steps they affected.
+        return Object.keys(e.report.skippedSamples).length === 0
+          ? undefined
+          : line({ type: 'skipped-samples', step: e.report.steps, splits: e.report.skippedSamples });
       default:
         return undefined;
     }

@@ -8,7 +8,7 @@ import { saveDetector } from '@cs-dfd/detectors';
 import { SynthesisPool } from '@cs-dfd/forgery';
 import type { Rng } from '@cs-dfd/rng';
 import * as tf from '@tensorflow/tfjs-core';
-import { saveCheckpoint } from '../checkpoint.js';
+import { saveCheckpoint, type TrainerState } from '../checkpoint.js';
 import {
   diagnosticsLoader,
   type LargeBatchPlan,
@@ -77,17 +77,28 @@ export async function validate(ctx: LoopContext, done: number): Promise<void> {
   await ctx.events.emit({ type: 'eval', split: 'val', step: done, metrics: m, best: better });
 }
 
+/**
+ * Adds the loaders' skipped samples to the state's (which a resume carries over), each file once; the field stays
+ * absent while nothing was skipped, so a clean run's state is unchanged by it.
+ */
+function recordSkips(state: TrainerState, loaders: readonly (BatchLoader | null)[]): void {
+  const all = [...(state.skippedSamples ?? []), ...loaders.flatMap((l) => l?.skipped.items ?? [])];
+  if (all.length === 0) return;
+  state.skippedSamples = [...new Map(all.map((s) => [`${s.file}\u0000${s.code}`, s])).values()];
+}
+
 /** Saves the weights, optimizer, RNG, loader position and aggregator state after `done` steps. */
 export async function checkpoint(
   ctx: LoopContext,
   done: number,
-  loaderStep: number,
+  loaders: { train: BatchLoader; diagnostics: BatchLoader | null },
   trainMs: number,
 ): Promise<void> {
   const { out, plan } = ctx.setup;
   const { detector, optimizer, state, emaCosine } = ctx.model;
   state.step = done;
-  state.loaderStep = loaderStep;
+  state.loaderStep = loaders.train.step;
+  recordSkips(state, [loaders.train, loaders.diagnostics]);
   state.rng = ctx.rng.state();
   state.seconds += trainMs / 1000;
   state.aggregator = plan.aggregator.exportState?.() ?? null;
@@ -163,7 +174,7 @@ export async function runLoop(ctx: LoopContext): Promise<void> {
         await events.emit({ type: 'diagnostics', record: d });
       }
       if (done % config.train.checkpointEvery === 0 || done === total) {
-        await checkpoint(ctx, done, loader.step, trainMs);
+        await checkpoint(ctx, done, { train: loader, diagnostics: diagLoader }, trainMs);
         trainMs = 0;
       }
     }
@@ -172,6 +183,7 @@ export async function runLoop(ctx: LoopContext): Promise<void> {
     await loader.drain();
     await pool?.close();
     emaCosine?.dispose();
+    recordSkips(state, [loader, diagLoader]);
   }
   await events.emit({ type: 'loop-end', totalSteps: total, skippedSteps: state.skippedSteps });
 }

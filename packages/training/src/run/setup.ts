@@ -2,17 +2,24 @@
  * The run's first phases: check the config, start the backend, read the data (setup), then build the detector or
  * restore it with the optimizer and trainer state from `out/checkpoint` (start or resume).
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BackendChoice, initBackend } from '@cs-dfd/backend';
-import { createDetector, type Detector, resolveConfig as resolveDetector } from '@cs-dfd/detectors';
+import { DataError } from '@cs-dfd/data';
+import {
+  createDetector,
+  type Detector,
+  loadDetector,
+  resolveConfig as resolveDetector,
+} from '@cs-dfd/detectors';
 import { EmaCosineTracker } from '@cs-dfd/gramian/tfjs';
 import { writeFileAtomic } from '@cs-dfd/plots';
 import { Rng } from '@cs-dfd/rng';
 import type * as tf from '@tensorflow/tfjs-core';
 import { CHECKPOINT_VERSION, loadCheckpoint, type TrainerState } from '../checkpoint.js';
-import { ConfigError, hashOf, type TrainConfig } from '../config.js';
+import { ConfigError, diffConfigs, hashOf, type TrainConfig } from '../config.js';
 import { type Datasets, loadDatasets } from '../dataset.js';
+import { checkDecodable } from '../evaluation.js';
 import { type MethodPlan, planMethod } from '../method.js';
 import { makeOptimizer } from '../optimizer.js';
 import type { TrainEmitter } from './events.js';
@@ -48,7 +55,7 @@ export function stepsFor(config: TrainConfig, reals: number): number {
 
 /** What the setup phase gives the rest of the run. */
 export interface RunSetup {
-  /** The config with `train.steps` fixed (written to `out/config.json`). */
+  /** The config with `train.steps` fixed (written to `out/config.json` once the run starts or resumes). */
   config: TrainConfig;
   out: string;
   plan: MethodPlan;
@@ -56,7 +63,7 @@ export interface RunSetup {
   data: Datasets;
 }
 
-/** Checks the config, starts the backend, reads (or generates) the data and writes `out/config.json`. */
+/** Checks the config, starts the backend, reads (or generates) the data. */
 export async function setupRun(config: TrainConfig, out: string, events: TrainEmitter): Promise<RunSetup> {
   checkConfig(config);
   const plan = planMethod(config);
@@ -79,11 +86,29 @@ export async function setupRun(config: TrainConfig, out: string, events: TrainEm
     trainFrames: data.train.length,
     generationSeconds: data.generationSeconds,
   });
+  // Every test split decodes now, before training: a bad frame there must not end the run after all its steps.
+  const inputSize = resolveDetector({ seed: config.seed, ...config.detector } as Parameters<
+    typeof resolveDetector
+  >[0]).inputSize;
+  for (const split of data.eval) {
+    if (split.role === 'val') continue; // decoded (with the same policy) right before the first step
+    const records = await checkDecodable(split.records, inputSize, {
+      onBadSample: config.data.onBadSample,
+      skipped: split.skipped,
+    });
+    if (records.length === 0) {
+      throw new DataError('empty-split', `split ${split.name}: every sample was skipped as bad`);
+    }
+    split.records = records;
+  }
   const reals = data.train.filter((r) => r.kind === 'real').length;
   const fixed = { ...config, train: { ...config.train, steps: stepsFor(config, reals) } };
-  await writeFileAtomic(join(out, 'config.json'), `${JSON.stringify(fixed, null, 2)}\n`);
   return { config: fixed, out, plan, backend, data };
 }
+
+/** Written only once the run is known to start or resume, so a refused resume leaves the run's own config. */
+const writeConfig = (out: string, config: TrainConfig) =>
+  writeFileAtomic(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
 
 /** The model and trainer state the step loop starts from. */
 export interface RunModel {
@@ -94,6 +119,18 @@ export interface RunModel {
   emaCosine: EmaCosineTracker | undefined;
   /** The checkpoint folder a resumed run continued from. */
   resumedFrom?: string;
+}
+
+/** `: key: old -> new; ...` against the run's `config.json`, or '' when that cannot be read. */
+async function changedKeys(out: string, config: TrainConfig): Promise<string> {
+  let before: unknown;
+  try {
+    before = JSON.parse(await readFile(join(out, 'config.json'), 'utf8'));
+  } catch {
+    return '';
+  }
+  const diff = diffConfigs(before, config, ['train.steps', 'train.epochs', 'diagnostics']);
+  return diff.length === 0 ? '' : `; changed: ${diff.join('; ')}`;
 }
 
 /**
@@ -115,12 +152,22 @@ export async function startOrResume(
     if (ck.state.configHash !== resumeHash(config)) {
       ck.detector.dispose();
       throw new ConfigError(
-        `--resume: the config differs from the checkpoint's (${ck.folder}); only train.steps (or train.epochs) may change`,
+        `--resume: the config differs from the checkpoint's (${ck.folder}); only train.steps (or train.epochs) may change${await changedKeys(out, config)}`,
       );
+    }
+    if (ck.state.bestVal !== null) {
+      // The final evaluation reloads best/: a corrupt copy must stop the run now, not after its remaining steps.
+      try {
+        (await loadDetector(join(out, 'best'))).dispose();
+      } catch (e) {
+        ck.detector.dispose();
+        throw e;
+      }
     }
     await ck.restoreOptimizer(optimizer);
     await ck.restoreEmaCosine(emaCosine);
     ck.restoreAggregator(plan.aggregator);
+    await writeConfig(out, config);
     await truncateLog(logFile, ck.state.step);
     await events.emit({ type: 'message', text: `resumed at step ${ck.state.step} from ${ck.folder}` });
     return { detector: ck.detector, optimizer, state: ck.state, emaCosine, resumedFrom: ck.folder };
@@ -141,6 +188,7 @@ export async function startOrResume(
     aggregator: null,
     emaCosine: null,
   };
+  await writeConfig(out, config);
   await startLog(logFile);
   return { detector, optimizer, state, emaCosine };
 }
