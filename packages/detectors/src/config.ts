@@ -8,7 +8,7 @@ import { SMALL_CNN_DEFAULTS, type SmallCnnOptions } from './backbones/small-cnn.
 import { XCEPTION_DEFAULTS, type XceptionOptions } from './backbones/xception.js';
 import { checkChoice, checkNumber, DetectorError } from './errors.js';
 import { ACTIVATIONS, type Activation } from './head.js';
-import type { BatchNormOptions } from './layers.js';
+import { type BatchNormOptions, CONV_PADDINGS } from './layers.js';
 
 /** A backbone and its options, every field filled. */
 export type BackboneOptions = SmallCnnOptions | ResNetOptions | EfficientNetOptions | XceptionOptions;
@@ -101,7 +101,7 @@ function resolveBackbone(spec: BackboneSpec | BackboneKind | undefined): Backbon
       rejectUnknown('backbone', s, ['kind', 'width']);
       return { kind, width: checkNumber('backbone.width', s.width ?? RESNET_DEFAULTS.width, 1 / 64, 8) };
     case 'efficientnet':
-      rejectUnknown('backbone', s, ['kind', 'variant', 'width', 'depth']);
+      rejectUnknown('backbone', s, ['kind', 'variant', 'width', 'depth', 'padding']);
       return {
         kind,
         variant: checkChoice(
@@ -111,9 +111,10 @@ function resolveBackbone(spec: BackboneSpec | BackboneKind | undefined): Backbon
         ),
         width: checkNumber('backbone.width', s.width ?? EFFICIENTNET_DEFAULTS.width, 1 / 64, 8),
         depth: checkNumber('backbone.depth', s.depth ?? EFFICIENTNET_DEFAULTS.depth, 0.01, 8),
+        padding: checkChoice('backbone.padding', s.padding ?? EFFICIENTNET_DEFAULTS.padding, CONV_PADDINGS),
       };
     case 'xception':
-      rejectUnknown('backbone', s, ['kind', 'width', 'middleBlocks']);
+      rejectUnknown('backbone', s, ['kind', 'width', 'middleBlocks', 'padding']);
       return {
         kind,
         width: checkNumber('backbone.width', s.width ?? XCEPTION_DEFAULTS.width, 1 / 64, 8),
@@ -124,6 +125,7 @@ function resolveBackbone(spec: BackboneSpec | BackboneKind | undefined): Backbon
           64,
           true,
         ),
+        padding: checkChoice('backbone.padding', s.padding ?? XCEPTION_DEFAULTS.padding, CONV_PADDINGS),
       };
   }
 }

@@ -1,0 +1,56 @@
+/**
+ * PyTorch reference fixtures (test/fixtures/torch_reference.py), made once per script version with Debian's
+ * python3-torch / python3-torchvision and cached under node_modules/.cache by the script's hash.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const SCRIPT = path.join(here, 'fixtures', 'torch_reference.py');
+/** Debian's python, where python3-torch installs (a pyenv/venv python on PATH may lack torch). */
+export const PYTHON = '/usr/bin/python3';
+
+function requireTorch(): void {
+  try {
+    execFileSync(PYTHON, ['-c', 'import torch, torchvision'], { stdio: 'pipe' });
+  } catch (e) {
+    throw new Error(
+      `the PyTorch parity tests need ${PYTHON} with torch and torchvision: apt-get install python3-torch python3-torchvision (${(e as Error).message.split('\n')[0]})`,
+    );
+  }
+}
+
+let made: string | undefined;
+
+/** The fixture folder, made if its script version is not cached yet (minutes on a busy 2-core machine). */
+export function torchFixtures(): string {
+  if (made !== undefined) return made;
+  requireTorch();
+  const hash = createHash('sha256').update(readFileSync(SCRIPT)).digest('hex').slice(0, 16);
+  const dir = path.join(here, '..', 'node_modules', '.cache', 'torch-parity', hash);
+  if (!existsSync(path.join(dir, 'dtypes.safetensors'))) {
+    const tmp = `${dir}.tmp-${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    execFileSync(PYTHON, [SCRIPT, 'make', tmp], { stdio: 'pipe' });
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  }
+  made = dir;
+  return dir;
+}
+
+/** Runs the reference NAME with a detector head on WEIGHTS and INPUT, writing features and logits to OUT. */
+export function torchRun(
+  name: string,
+  weights: string,
+  input: string,
+  out: string,
+  activation: string,
+): void {
+  requireTorch();
+  execFileSync(PYTHON, [SCRIPT, 'run', name, weights, input, out, activation], { stdio: 'pipe' });
+}
