@@ -7,6 +7,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { expect } from 'vitest';
+import type { SafetensorsFile } from '../src/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const SCRIPT = path.join(here, 'fixtures', 'torch_reference.py');
@@ -53,4 +56,24 @@ export function torchRun(
 ): void {
   requireTorch();
   execFileSync(PYTHON, [SCRIPT, 'run', name, weights, input, out, activation], { stdio: 'pipe' });
+}
+
+/** max |a − b| / max |b|. */
+export function relativeError(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)));
+    scale = Math.max(scale, Math.abs(b[i] as number));
+  }
+  return diff / scale;
+}
+
+/** The fixture's NCHW input as our NHWC batch. */
+export function nhwcInput(io: SafetensorsFile): tf.Tensor4D {
+  const x = io.float32('input');
+  return tf.tidy(() =>
+    tf.transpose(tf.tensor4d(x.data, x.shape as [number, number, number, number]), [0, 2, 3, 1]),
+  );
 }

@@ -21,7 +21,7 @@ import {
   torchDetectorOptions,
 } from '../src/index.js';
 import { useBackend } from './helpers.js';
-import { torchFixtures } from './torch-fixtures.js';
+import { nhwcInput, relativeError, torchFixtures } from './torch-fixtures.js';
 
 const TOL = 1e-4;
 let dir = '';
@@ -30,26 +30,6 @@ beforeAll(async () => {
   await useBackend('wasm');
   dir = torchFixtures();
 }, 900_000);
-
-/** max |a − b| / max |b|. */
-export function relativeError(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)));
-    scale = Math.max(scale, Math.abs(b[i] as number));
-  }
-  return diff / scale;
-}
-
-/** The fixture's NCHW input as our NHWC batch. */
-export async function nhwcInput(io: SafetensorsFile): Promise<tf.Tensor4D> {
-  const x = io.float32('input');
-  return tf.tidy(() =>
-    tf.transpose(tf.tensor4d(x.data, x.shape as [number, number, number, number]), [0, 2, 3, 1]),
-  );
-}
 
 const CASES: Array<{
   name: string;
@@ -99,7 +79,7 @@ describe('parity with PyTorch (eval mode, 64×64, random calibrated weights)', (
         expect(report.unused).toEqual([]);
         expect(report.missing.every((n) => n.startsWith('head/'))).toBe(true);
         const io = await SafetensorsFile.read(path.join(dir, `${c.name}.io.safetensors`));
-        const x = await nhwcInput(io);
+        const x = nhwcInput(io);
         const f = det.features(x);
         const cls = report.classifier;
         if (cls === undefined) throw new Error('keepHead returned no classifier');
@@ -109,6 +89,8 @@ describe('parity with PyTorch (eval mode, 64×64, random calibrated weights)', (
         expect(logits.shape).toEqual(io.float32('logits').shape);
         tf.dispose([x, f, logits]);
         cls.dispose();
+        if (process.env.PARITY_LOG)
+          console.log(`${c.name}: features ${ef.toExponential(2)}, logits ${el.toExponential(2)}`);
         expect(ef).toBeLessThanOrEqual(TOL);
         expect(el).toBeLessThanOrEqual(TOL);
       } finally {
