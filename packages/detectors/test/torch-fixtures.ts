@@ -46,16 +46,20 @@ export function torchFixtures(): string {
   return dir;
 }
 
-/** Runs the reference NAME with a detector head on WEIGHTS and INPUT, writing features and logits to OUT. */
-export function torchRun(
-  name: string,
-  weights: string,
-  input: string,
-  out: string,
-  activation: string,
-): void {
+/** One PyTorch run: reference `name` with a detector head loaded from `weights`, applied to `input`'s tensor. */
+export interface TorchJob {
+  name: string;
+  weights: string;
+  input: string;
+  out: string;
+  activation: string;
+}
+
+/** Runs the jobs in one python process (importing torch dominates), each writing features and logits to `out`. */
+export function torchRun(jobs: readonly TorchJob[]): void {
   requireTorch();
-  execFileSync(PYTHON, [SCRIPT, 'run', name, weights, input, out, activation], { stdio: 'pipe' });
+  const args = jobs.flatMap((j) => [j.name, j.weights, j.input, j.out, j.activation]);
+  execFileSync(PYTHON, [SCRIPT, 'run', ...args], { stdio: 'pipe' });
 }
 
 /** max |a − b| / max |b|. */
