@@ -36,7 +36,20 @@ export interface DetectorOptions {
   batchNorm?: Partial<BatchNormOptions>;
   /** Initialisation seed. Default 0. */
   seed?: number;
+  /**
+   * What the detector does to its [0, 1] input before the backbone: `none`, or `imagenet` ((x − mean) / std with
+   * torchvision's ImageNet mean [0.485, 0.456, 0.406] and std [0.229, 0.224, 0.225], what torchvision, timm and
+   * efficientnet_pytorch weights expect). Part of the saved config, so a loaded model normalises as it was
+   * trained. Default `none`.
+   */
+  inputNormalization?: InputNormalization;
 }
+
+export const INPUT_NORMALIZATIONS = ['none', 'imagenet'] as const;
+export type InputNormalization = (typeof INPUT_NORMALIZATIONS)[number];
+/** torchvision's ImageNet channel mean and standard deviation (RGB). */
+export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
+export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
 
 /** The complete configuration a detector is built from (and that its model.json stores). */
 export interface DetectorConfig {
@@ -46,6 +59,7 @@ export interface DetectorConfig {
   activation: Activation;
   batchNorm: BatchNormOptions;
   seed: number;
+  inputNormalization: InputNormalization;
 }
 
 /**
@@ -139,6 +153,7 @@ export function resolveConfig(options: DetectorOptions | DetectorConfig = {}): D
     'activation',
     'batchNorm',
     'seed',
+    'inputNormalization',
   ]);
   const backbone = resolveBackbone(options.backbone);
   const inputSize = checkNumber(
@@ -165,5 +180,10 @@ export function resolveConfig(options: DetectorOptions | DetectorConfig = {}): D
       ),
     },
     seed: checkNumber('seed', options.seed ?? 0, 0, 2 ** 32 - 1, true),
+    inputNormalization: checkChoice(
+      'inputNormalization',
+      options.inputNormalization ?? 'none',
+      INPUT_NORMALIZATIONS,
+    ),
   };
 }
