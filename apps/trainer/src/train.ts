@@ -10,6 +10,7 @@ import {
   createDetector,
   type Detector,
   loadDetector,
+  loadTorchWeights,
   resolveConfig as resolveDetector,
   saveDetector,
 } from '@cs-dfd/detectors';
@@ -20,7 +21,7 @@ import { writeFileAtomic } from '@cs-dfd/plots';
 import { Rng } from '@cs-dfd/rng';
 import * as tf from '@tensorflow/tfjs-core';
 import { CHECKPOINT_VERSION, loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.js';
-import { ConfigError, hashOf, type TrainConfig } from './config.js';
+import { ConfigError, detectorSetup, hashOf, type TrainConfig } from './config.js';
 import { loadDatasets } from './dataset.js';
 import {
   diagnosticsLoader,
@@ -90,8 +91,9 @@ export function resumeHash(config: TrainConfig): string {
 /** Validates the parts of the config whose owners validate them (detector, method), before any slow work. */
 export function checkConfig(config: TrainConfig): void {
   planMethod(config);
+  const { options } = detectorSetup(config);
   try {
-    resolveDetector({ seed: config.seed, ...config.detector } as Parameters<typeof resolveDetector>[0]);
+    resolveDetector(options as Parameters<typeof resolveDetector>[0]);
   } catch (e) {
     throw new ConfigError(`config: detector: ${(e as Error).message}`, 'detector', config.detector);
   }
@@ -186,9 +188,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     await truncateLog(logFile, state.step);
     progress.log(`resumed at step ${state.step} from ${ck.folder}`);
   } else {
-    detector = createDetector({ seed: config.seed, ...config.detector } as Parameters<
-      typeof createDetector
-    >[0]);
+    const setup = detectorSetup(config);
+    detector = createDetector(setup.options as Parameters<typeof createDetector>[0]);
+    if (setup.weights !== undefined) {
+      const r = await loadTorchWeights(detector, setup.weights);
+      progress.log(`weights: ${r.loaded.length} tensors from ${setup.weights} (${r.format})`);
+    }
     state = {
       version: CHECKPOINT_VERSION,
       step: 0,
@@ -204,6 +209,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     };
     await writeFile(logFile, '');
   }
+  detector.freezeBatchNorm = detectorSetup(config).freezeBatchNorm;
   const rng = new Rng(state.rng);
   const size = detector.config.inputSize;
   const usesSbi = plan.sources.includes('synthesized');
