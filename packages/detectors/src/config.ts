@@ -8,7 +8,7 @@ import { SMALL_CNN_DEFAULTS, type SmallCnnOptions } from './backbones/small-cnn.
 import { XCEPTION_DEFAULTS, type XceptionOptions } from './backbones/xception.js';
 import { checkChoice, checkNumber, DetectorError } from './errors.js';
 import { ACTIVATIONS, type Activation } from './head.js';
-import type { BatchNormOptions } from './layers.js';
+import { type BatchNormOptions, CONV_PADDINGS } from './layers.js';
 
 /** A backbone and its options, every field filled. */
 export type BackboneOptions = SmallCnnOptions | ResNetOptions | EfficientNetOptions | XceptionOptions;
@@ -36,7 +36,20 @@ export interface DetectorOptions {
   batchNorm?: Partial<BatchNormOptions>;
   /** Initialisation seed. Default 0. */
   seed?: number;
+  /**
+   * What the detector does to its [0, 1] input before the backbone: `none`, or `imagenet` ((x − mean) / std with
+   * torchvision's ImageNet mean [0.485, 0.456, 0.406] and std [0.229, 0.224, 0.225], what torchvision, timm and
+   * efficientnet_pytorch weights expect). Part of the saved config, so a loaded model normalises as it was
+   * trained. Default `none`.
+   */
+  inputNormalization?: InputNormalization;
 }
+
+export const INPUT_NORMALIZATIONS = ['none', 'imagenet'] as const;
+export type InputNormalization = (typeof INPUT_NORMALIZATIONS)[number];
+/** torchvision's ImageNet channel mean and standard deviation (RGB). */
+export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
+export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
 
 /** The complete configuration a detector is built from (and that its model.json stores). */
 export interface DetectorConfig {
@@ -46,6 +59,7 @@ export interface DetectorConfig {
   activation: Activation;
   batchNorm: BatchNormOptions;
   seed: number;
+  inputNormalization: InputNormalization;
 }
 
 /**
@@ -101,7 +115,7 @@ function resolveBackbone(spec: BackboneSpec | BackboneKind | undefined): Backbon
       rejectUnknown('backbone', s, ['kind', 'width']);
       return { kind, width: checkNumber('backbone.width', s.width ?? RESNET_DEFAULTS.width, 1 / 64, 8) };
     case 'efficientnet':
-      rejectUnknown('backbone', s, ['kind', 'variant', 'width', 'depth']);
+      rejectUnknown('backbone', s, ['kind', 'variant', 'width', 'depth', 'padding']);
       return {
         kind,
         variant: checkChoice(
@@ -111,9 +125,10 @@ function resolveBackbone(spec: BackboneSpec | BackboneKind | undefined): Backbon
         ),
         width: checkNumber('backbone.width', s.width ?? EFFICIENTNET_DEFAULTS.width, 1 / 64, 8),
         depth: checkNumber('backbone.depth', s.depth ?? EFFICIENTNET_DEFAULTS.depth, 0.01, 8),
+        padding: checkChoice('backbone.padding', s.padding ?? EFFICIENTNET_DEFAULTS.padding, CONV_PADDINGS),
       };
     case 'xception':
-      rejectUnknown('backbone', s, ['kind', 'width', 'middleBlocks']);
+      rejectUnknown('backbone', s, ['kind', 'width', 'middleBlocks', 'padding']);
       return {
         kind,
         width: checkNumber('backbone.width', s.width ?? XCEPTION_DEFAULTS.width, 1 / 64, 8),
@@ -124,6 +139,7 @@ function resolveBackbone(spec: BackboneSpec | BackboneKind | undefined): Backbon
           64,
           true,
         ),
+        padding: checkChoice('backbone.padding', s.padding ?? XCEPTION_DEFAULTS.padding, CONV_PADDINGS),
       };
   }
 }
@@ -137,6 +153,7 @@ export function resolveConfig(options: DetectorOptions | DetectorConfig = {}): D
     'activation',
     'batchNorm',
     'seed',
+    'inputNormalization',
   ]);
   const backbone = resolveBackbone(options.backbone);
   const inputSize = checkNumber(
@@ -163,5 +180,10 @@ export function resolveConfig(options: DetectorOptions | DetectorConfig = {}): D
       ),
     },
     seed: checkNumber('seed', options.seed ?? 0, 0, 2 ** 32 - 1, true),
+    inputNormalization: checkChoice(
+      'inputNormalization',
+      options.inputNormalization ?? 'none',
+      INPUT_NORMALIZATIONS,
+    ),
   };
 }

@@ -8,7 +8,13 @@ import { ResNet18 } from './backbones/resnet.js';
 import { SmallCnn } from './backbones/small-cnn.js';
 import type { Backbone } from './backbones/types.js';
 import { Xception } from './backbones/xception.js';
-import { type DetectorConfig, type DetectorOptions, resolveConfig } from './config.js';
+import {
+  type DetectorConfig,
+  type DetectorOptions,
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  resolveConfig,
+} from './config.js';
 import { DetectorError } from './errors.js';
 import { ProjectionHead } from './head.js';
 import { type ForwardContext, globalAveragePool } from './layers.js';
@@ -125,6 +131,11 @@ export class Detector {
   private readonly table: ParamTable;
   private readonly backbone: Backbone;
   private disposed = false;
+  /**
+   * Freeze BatchNorm: training-mode forwards use (and keep) the moving statistics, as PyTorch's `model.eval()` on
+   * the BatchNorm layers does when fine-tuning pretrained weights on small batches. Not saved; default false.
+   */
+  freezeBatchNorm = false;
 
   /** Builds and initialises a detector (seeded by `options.seed`). */
   constructor(options: DetectorOptions = {}) {
@@ -151,8 +162,19 @@ export class Detector {
    */
   featureMap(x: tf.Tensor4D, training = false, options: ForwardOptions = {}): tf.Tensor4D {
     this.check(x);
-    const ctx: ForwardContext = { training, updateStats: training && (options.updateStats ?? true) };
-    return this.backbone.featureMap(x, ctx);
+    const bnTraining = training && !this.freezeBatchNorm;
+    const ctx: ForwardContext = {
+      training: bnTraining,
+      updateStats: bnTraining && (options.updateStats ?? true),
+    };
+    if (this.config.inputNormalization === 'none') return this.backbone.featureMap(x, ctx);
+    return tf.tidy(() => {
+      const normalized = tf.div(
+        tf.sub(x, IMAGENET_MEAN as unknown as number[]),
+        IMAGENET_STD as unknown as number[],
+      );
+      return this.backbone.featureMap(normalized as tf.Tensor4D, ctx);
+    });
   }
 
   /** The pooling step from a feature map [N, h, w, D] to features [N, D]: the mean over (h, w). */

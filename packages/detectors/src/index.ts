@@ -22,6 +22,10 @@ export {
   type BackboneSpec,
   type DetectorConfig,
   type DetectorOptions,
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  INPUT_NORMALIZATIONS,
+  type InputNormalization,
   MAX_INPUT_SIZE,
   minInputSize,
   resolveConfig,
@@ -47,6 +51,28 @@ export {
 } from './head.js';
 export { fileSystem, modelJsonPath, readArtifacts, writeArtifacts } from './io/file-handler.js';
 export {
+  encodeSafetensors,
+  FLOAT_DTYPES,
+  type FloatTensor,
+  type SafetensorsEntry,
+  SafetensorsFile,
+  writeSafetensors,
+} from './io/safetensors.js';
+export {
+  LinearClassifier,
+  loadTorchWeights,
+  saveTorchWeights,
+  TORCH_FORMATS,
+  type TorchFormat,
+  type TorchKey,
+  type TorchLoadOptions,
+  type TorchLoadReport,
+  torchDetectorOptions,
+  torchFormatOf,
+  torchKeys,
+  torchStateDict,
+} from './io/torch-weights.js';
+export {
   assignWeights,
   DETECTOR_FORMAT,
   loadDetector,
@@ -55,4 +81,4 @@ export {
   saveDetector,
   type WeightLoadReport,
 } from './io/weights.js';
-export type { BatchNormOptions, ForwardContext } from './layers.js';
+export { type BatchNormOptions, CONV_PADDINGS, type ConvPadding, type ForwardContext } from './layers.js';

@@ -26,6 +26,18 @@ export interface BatchNormOptions {
 /** Padding: tfjs/TensorFlow `same`/`valid`, or a symmetric pixel count (PyTorch-style `padding=k`). */
 export type Padding = 'same' | 'valid' | number;
 
+/**
+ * How a backbone pads its k×k convolutions and pools: TensorFlow's `same` (asymmetric on stride 2) or PyTorch's
+ * symmetric `k // 2`.
+ */
+export type ConvPadding = 'same' | 'symmetric';
+export const CONV_PADDINGS: readonly ConvPadding[] = ['same', 'symmetric'];
+
+/** The {@link Padding} of a k×k window under a {@link ConvPadding}. */
+export function padOf(p: ConvPadding, kernel: number): Padding {
+  return p === 'same' ? 'same' : Math.floor(kernel / 2);
+}
+
 export interface ConvOptions {
   inChannels: number;
   outChannels: number;
@@ -86,7 +98,7 @@ export class DepthwiseConv2d {
   }
 
   apply(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.depthwiseConv2d(x, this.kernel.value as tf.Tensor4D, this.stride, this.pad as 'same' | 'valid');
+    return tf.depthwiseConv2d(x, this.kernel.value as tf.Tensor4D, this.stride, this.pad);
   }
 }
 

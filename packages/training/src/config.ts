@@ -192,7 +192,12 @@ export const ConfigSchema = z
     /** `auto` = `@cs-dfd/backend`'s choice (tfjs-node-gpu > tfjs-node > wasm > cpu). */
     backend: z.enum(['auto', 'node-gpu', 'node', 'wasm', 'cpu']).default('auto'),
     data: DataSchema.default(DataSchema.parse({})),
-    /** `@cs-dfd/detectors` options (validated by it). Default: the small CNN at 64×64. */
+    /**
+     * `@cs-dfd/detectors` options (validated by it), plus two trainer keys: `weights`, a PyTorch state dict as
+     * safetensors to start from (layout chosen by the backbone, see the detectors README; the detector must use
+     * the format's options, e.g. `torchDetectorOptions`), and `freezeBatchNorm` (train with the moving BatchNorm
+     * statistics). Default: the small CNN at 64×64.
+     */
     detector: z
       .record(z.string(), z.unknown())
       .default({ backbone: { kind: 'small-cnn', channels: [16, 32, 64] }, inputSize: 64 }),
@@ -211,6 +216,30 @@ export const ConfigSchema = z
 export type TrainConfig = z.output<typeof ConfigSchema>;
 /** What a config file may contain. */
 export type TrainConfigInput = z.input<typeof ConfigSchema>;
+
+/** The detector options proper, and the trainer's own keys of `config.detector` (see {@link ConfigSchema}). */
+export function detectorSetup(config: TrainConfig): {
+  options: Record<string, unknown>;
+  weights: string | undefined;
+  freezeBatchNorm: boolean;
+} {
+  const { weights, freezeBatchNorm, ...options } = config.detector;
+  if (weights !== undefined && (typeof weights !== 'string' || weights === '')) {
+    throw new ConfigError(
+      `config: detector.weights must be a file path, got ${JSON.stringify(weights)}`,
+      'detector.weights',
+      weights,
+    );
+  }
+  if (freezeBatchNorm !== undefined && typeof freezeBatchNorm !== 'boolean') {
+    throw new ConfigError(
+      `config: detector.freezeBatchNorm must be a boolean, got ${JSON.stringify(freezeBatchNorm)}`,
+      'detector.freezeBatchNorm',
+      freezeBatchNorm,
+    );
+  }
+  return { options: { seed: config.seed, ...options }, weights, freezeBatchNorm: freezeBatchNorm === true };
+}
 
 /** A configuration problem: `key` is the dotted path, `value` what was found there. */
 export class ConfigError extends Error {

@@ -4,8 +4,9 @@
  * stages of MBConv blocks (1×1 expansion, depthwise k×k, squeeze-and-excitation on the block's input width / 4,
  * 1×1 projection, identity shortcut when shape allows), 1×1 top conv to round_filters(1280), global average pool.
  * Swish activations; BatchNorm after every conv except the SE pair (which carry biases). Padding is TensorFlow
- * `same` (equal to Keras's `correct_pad` + valid on every stride-2 conv), names follow Keras's layer names, so
- * converted Keras weights compute the same function. Kernels start as Keras's VarianceScaling(2, fan_out).
+ * `same` by default (equal to Keras's `correct_pad` + valid on every stride-2 conv, and to `efficientnet_pytorch`'s
+ * static same padding) or PyTorch's symmetric `k // 2` (torchvision's layout: identical layers and SE widths, BN
+ * epsilon 1e-5), names follow Keras's layer names. `test/torch-parity.test.ts` checks both against PyTorch. Kernels start as Keras's VarianceScaling(2, fan_out).
  * Not implemented: dropout and drop-connect (they hold no parameters; the head is where a detector regularises).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,8 +14,10 @@ import {
   BatchNorm,
   type BatchNormOptions,
   Conv2d,
+  type ConvPadding,
   DepthwiseConv2d,
   type ForwardContext,
+  padOf,
   swish,
 } from '../layers.js';
 import type { ParamScope } from '../params.js';
@@ -60,9 +63,21 @@ export interface EfficientNetOptions {
   width: number;
   /** Extra depth multiplier on top of the variant's. Default 1. */
   depth: number;
+  /**
+   * Zero padding of the k×k convolutions: `same` is TensorFlow's (Keras Applications, `efficientnet_pytorch`),
+   * which pads stride-2 convolutions more at the bottom/right; `symmetric` is PyTorch's `k // 2` on every side
+   * (torchvision). The two give different functions, so weights need the padding they were trained with.
+   * Default `same`.
+   */
+  padding: ConvPadding;
 }
 
-export const EFFICIENTNET_DEFAULTS: Omit<EfficientNetOptions, 'kind'> = { variant: 'b0', width: 1, depth: 1 };
+export const EFFICIENTNET_DEFAULTS: Omit<EfficientNetOptions, 'kind'> = {
+  variant: 'b0',
+  width: 1,
+  depth: 1,
+  padding: 'same',
+};
 
 /** Keras's round_filters: scale, round to a multiple of 8 (never below 8), and never lose more than 10%. */
 export function roundFilters(filters: number, width: number): number {
@@ -93,6 +108,7 @@ class MBConv {
     name: string,
     a: { kernel: number; filtersIn: number; filtersOut: number; expand: number; stride: number },
     bn: BatchNormOptions,
+    padding: ConvPadding,
   ) {
     const filters = a.filtersIn * a.expand;
     const conv = (suffix: string, inC: number, outC: number, bias = false) =>
@@ -114,6 +130,7 @@ class MBConv {
       channels: filters,
       kernel: a.kernel,
       stride: a.stride,
+      pad: padOf(padding, a.kernel),
     });
     this.bn = new BatchNorm(scope.child(`${name}bn`), filters, bn);
     const se = Math.max(1, Math.floor(a.filtersIn * SE_RATIO));
@@ -154,6 +171,7 @@ export class EfficientNet implements Backbone {
       outChannels: stemC,
       kernel: 3,
       stride: 2,
+      pad: padOf(o.padding, 3),
       init: 'fan-out',
     });
     this.stemBn = new BatchNorm(scope.child('stem_bn'), stemC, bn);
@@ -171,6 +189,7 @@ export class EfficientNet implements Backbone {
             name,
             { kernel: st.kernel, filtersIn, filtersOut, expand: st.expand, stride },
             bn,
+            o.padding,
           ),
         );
         filtersIn = filtersOut;

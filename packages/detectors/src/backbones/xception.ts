@@ -4,10 +4,19 @@
  * (eight blocks of three ReLU-separable conv-BN with identity shortcuts), exit flow (one shortcut block to 1024, then
  * separable convs to 1536 and 2048 with ReLU), global average pool. Separable and plain convs have no bias; every
  * conv is followed by BatchNorm. Layer names follow Keras (`block2_sepconv1`, ...; the unnamed shortcut convs are
- * called `blockN_residual`); kernels start as Keras's Glorot uniform.
+ * called `blockN_residual`); kernels start as Keras's Glorot uniform. timm's legacy Xception (FF++, DeepfakeBench) is
+ * the same network with symmetric max-pool padding and BatchNorm epsilon 1e-5 (see {@link XceptionOptions.padding}).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchNorm, type BatchNormOptions, Conv2d, DepthwiseConv2d, type ForwardContext } from '../layers.js';
+import {
+  BatchNorm,
+  type BatchNormOptions,
+  Conv2d,
+  type ConvPadding,
+  DepthwiseConv2d,
+  type ForwardContext,
+  padOf,
+} from '../layers.js';
 import type { ParamScope } from '../params.js';
 import { type Backbone, scaleChannels } from './types.js';
 
@@ -18,9 +27,18 @@ export interface XceptionOptions {
   width: number;
   /** Middle-flow blocks. Default 8 (the published network). */
   middleBlocks: number;
+  /**
+   * Padding of the 3×3/2 max-pools (the only windows where the conventions differ): TensorFlow `same` (Keras
+   * Applications) or PyTorch's symmetric 1 (timm's legacy Xception, FF++, DeepfakeBench). Default `same`.
+   */
+  padding: ConvPadding;
 }
 
-export const XCEPTION_DEFAULTS: Omit<XceptionOptions, 'kind'> = { width: 1, middleBlocks: 8 };
+export const XCEPTION_DEFAULTS: Omit<XceptionOptions, 'kind'> = {
+  width: 1,
+  middleBlocks: 8,
+  padding: 'same',
+};
 
 /** Depthwise 3×3 then pointwise 1×1 (Keras SeparableConv2D, depth multiplier 1, no bias), then BatchNorm. */
 class SepConvBn {
@@ -63,6 +81,7 @@ class DownBlock {
     outC: number,
     private readonly reluFirst: boolean,
     bn: BatchNormOptions,
+    private readonly padding: ConvPadding,
   ) {
     this.residual = new Conv2d(scope.child(`block${block}_residual`), {
       inChannels: inC,
@@ -81,7 +100,7 @@ class DownBlock {
     let h = this.reluFirst ? tf.relu(x) : x;
     h = tf.relu(this.sep1.apply(h, ctx));
     h = this.sep2.apply(h, ctx);
-    return tf.add(tf.maxPool(h, 3, 2, 'same'), shortcut) as tf.Tensor4D;
+    return tf.add(tf.maxPool(h, 3, 2, padOf(this.padding, 3)), shortcut) as tf.Tensor4D;
   }
 }
 
@@ -129,13 +148,13 @@ export class Xception implements Backbone {
     this.conv2 = plain('block1_conv2', c(32), c(64), 1);
     this.bn2 = new BatchNorm(scope.child('block1_conv2_bn'), c(64), bn);
     this.entry = [
-      new DownBlock(scope, 2, c(64), c(128), c(128), false, bn),
-      new DownBlock(scope, 3, c(128), c(256), c(256), true, bn),
-      new DownBlock(scope, 4, c(256), c(728), c(728), true, bn),
+      new DownBlock(scope, 2, c(64), c(128), c(128), false, bn, o.padding),
+      new DownBlock(scope, 3, c(128), c(256), c(256), true, bn, o.padding),
+      new DownBlock(scope, 4, c(256), c(728), c(728), true, bn, o.padding),
     ];
     for (let i = 0; i < o.middleBlocks; i++) this.middle.push(new MiddleBlock(scope, 5 + i, c(728), bn));
     const exitBlock = 5 + o.middleBlocks;
-    this.exit = new DownBlock(scope, exitBlock, c(728), c(728), c(1024), true, bn);
+    this.exit = new DownBlock(scope, exitBlock, c(728), c(728), c(1024), true, bn, o.padding);
     this.sep3 = new SepConvBn(scope, `block${exitBlock + 1}_sepconv1`, c(1024), c(1536), bn);
     this.sep4 = new SepConvBn(scope, `block${exitBlock + 1}_sepconv2`, c(1536), c(2048), bn);
     this.featureDim = c(2048);

@@ -82,7 +82,8 @@ function concat(data: tf.io.WeightData | undefined): Buffer {
   return Buffer.concat(parts.map((b) => Buffer.from(b)));
 }
 
-async function writeDurably(file: string, data: string | Buffer): Promise<void> {
+/** Writes `file` via a temporary sibling, fsync and rename, so readers never see a partial file. */
+export async function writeDurably(file: string, data: string | Buffer): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
   const h = await fs.open(tmp, 'w');
   try {

@@ -10,6 +10,7 @@ import {
   createDetector,
   type Detector,
   loadDetector,
+  loadTorchWeights,
   resolveConfig as resolveDetector,
 } from '@cs-dfd/detectors';
 import { EmaCosineTracker } from '@cs-dfd/gramian/tfjs';
@@ -17,7 +18,7 @@ import { writeFileAtomic } from '@cs-dfd/plots';
 import { Rng } from '@cs-dfd/rng';
 import type * as tf from '@tensorflow/tfjs-core';
 import { CHECKPOINT_VERSION, loadCheckpoint, type TrainerState } from '../checkpoint.js';
-import { ConfigError, diffConfigs, hashOf, type TrainConfig } from '../config.js';
+import { ConfigError, detectorSetup, diffConfigs, hashOf, type TrainConfig } from '../config.js';
 import { type Datasets, loadDatasets } from '../dataset.js';
 import { checkDecodable } from '../evaluation.js';
 import { type MethodPlan, planMethod } from '../method.js';
@@ -40,8 +41,9 @@ export function resumeHash(config: TrainConfig): string {
 /** Validates the parts of the config whose owners validate them (detector, method), before any slow work. */
 export function checkConfig(config: TrainConfig): void {
   planMethod(config);
+  const { options } = detectorSetup(config);
   try {
-    resolveDetector({ seed: config.seed, ...config.detector } as Parameters<typeof resolveDetector>[0]);
+    resolveDetector(options as Parameters<typeof resolveDetector>[0]);
   } catch (e) {
     throw new ConfigError(`config: detector: ${(e as Error).message}`, 'detector', config.detector);
   }
@@ -87,9 +89,9 @@ export async function setupRun(config: TrainConfig, out: string, events: TrainEm
     generationSeconds: data.generationSeconds,
   });
   // Every test split decodes now, before training: a bad frame there must not end the run after all its steps.
-  const inputSize = resolveDetector({ seed: config.seed, ...config.detector } as Parameters<
-    typeof resolveDetector
-  >[0]).inputSize;
+  const inputSize = resolveDetector(
+    detectorSetup(config).options as Parameters<typeof resolveDetector>[0],
+  ).inputSize;
   for (const split of data.eval) {
     if (split.role === 'val') continue; // decoded (with the same policy) right before the first step
     const records = await checkDecodable(split.records, inputSize, {
@@ -170,11 +172,19 @@ export async function startOrResume(
     await writeConfig(out, config);
     await truncateLog(logFile, ck.state.step);
     await events.emit({ type: 'message', text: `resumed at step ${ck.state.step} from ${ck.folder}` });
+    ck.detector.freezeBatchNorm = detectorSetup(config).freezeBatchNorm;
     return { detector: ck.detector, optimizer, state: ck.state, emaCosine, resumedFrom: ck.folder };
   }
-  const detector = createDetector({ seed: config.seed, ...config.detector } as Parameters<
-    typeof createDetector
-  >[0]);
+  const detectorKeys = detectorSetup(config);
+  const detector = createDetector(detectorKeys.options as Parameters<typeof createDetector>[0]);
+  detector.freezeBatchNorm = detectorKeys.freezeBatchNorm;
+  if (detectorKeys.weights !== undefined) {
+    const r = await loadTorchWeights(detector, detectorKeys.weights);
+    await events.emit({
+      type: 'message',
+      text: `weights: ${r.loaded.length} tensors from ${detectorKeys.weights} (${r.format})`,
+    });
+  }
   const state: TrainerState = {
     version: CHECKPOINT_VERSION,
     step: 0,
