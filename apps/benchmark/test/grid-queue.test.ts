@@ -147,5 +147,5 @@ describe('grid --queue on a real Redis with two worker processes', () => {
     const w = start(['worker', '--queue', redis.url, '--grid', '/proc/cs-dfd-no-such-grid']);
     expect(await w.exited).toBe(2);
     expect(w.output()).toMatch(/cannot write to the grid folder \/proc\/cs-dfd-no-such-grid/);
-  }, 60_000);
+  }, 180_000);
 });
