@@ -4,7 +4,7 @@
 // cell back through BullMQ's stalled-job check and resumes it from its checkpoint. results.json must hold the
 // metrics of the same grid run in-process.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { access, mkdtemp, readFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRedis, type TestRedis } from '@cs-dfd/test-utils/redis-server';
@@ -144,8 +144,12 @@ describe('grid --queue on a real Redis with two worker processes', () => {
   }, 600_000);
 
   it('a worker that cannot write the grid folder refuses to start', async () => {
-    const w = start(['worker', '--queue', redis.url, '--grid', '/proc/cs-dfd-no-such-grid']);
+    // Below a plain file: unwritable for root too (CI runs as root, which ignores permission bits).
+    const file = join(await mkdtemp(join(tmpdir(), 'cs-dfd-grid-file-')), 'plain-file');
+    await writeFile(file, 'not a folder');
+    const w = start(['worker', '--queue', redis.url, '--grid', join(file, 'grid')]);
     expect(await w.exited).toBe(2);
-    expect(w.output()).toMatch(/cannot write to the grid folder \/proc\/cs-dfd-no-such-grid/);
+    expect(w.output()).toContain(`cannot write to the grid folder ${join(file, 'grid')}`);
+    expect(w.output()).not.toContain('waiting for cells');
   }, 180_000);
 });

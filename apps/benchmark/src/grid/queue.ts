@@ -266,7 +266,8 @@ export async function startWorker(options: WorkerOptions): Promise<GridWorker> {
   const connection = redisOptions(options.url);
   const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   if (options.grid !== undefined) {
-    await mkdir(resolve(options.grid), { recursive: true }).catch(() => {});
+    // Not recursive: Node's recursive mkdir never returns on some paths (under /proc); a missing parent is an error below.
+    await mkdir(resolve(options.grid)).catch(() => {});
     await checkWritable(resolve(options.grid));
   }
   const me = `worker ${hostname()}:${process.pid}`;
