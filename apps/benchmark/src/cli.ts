@@ -3,6 +3,7 @@ import { writeFileAtomic } from '@cs-dfd/plots';
 import { Command } from 'commander';
 import { list, nonNegativeInt, positiveInt } from './cli-args.js';
 import { addGridCommand } from './grid/command.js';
+import { addWorkerCommand } from './grid/worker-command.js';
 import { METHODS } from './methods.js';
 import { addMultiMnistCommand } from './multimnist/command.js';
 import { aggregateSuite } from './perf/aggregate.js';
@@ -151,6 +152,7 @@ program
   });
 
 addGridCommand(program);
+addWorkerCommand(program);
 addMultiMnistCommand(program);
 addPerfCommands(program);
 

@@ -7,6 +7,7 @@ import { collect, list, positiveInt } from '../cli-args.js';
 import { GridError } from './errors.js';
 import { GRID_FILES, summarizeDir } from './outputs.js';
 import type { CrossDomainSet, GridProtocol } from './protocol.js';
+import { queueExecutor, queueUrl } from './queue.js';
 import { writeGridReport } from './report/index.js';
 import { runGrid } from './run.js';
 import { GRID_METHODS } from './types.js';
@@ -51,6 +52,7 @@ interface GridCliOptions {
   force?: boolean;
   summarizeOnly?: boolean;
   progress: 'auto' | 'bar' | 'lines' | 'none';
+  queue?: string;
 }
 
 function protocolOf(o: GridCliOptions): GridProtocol {
@@ -145,6 +147,11 @@ export function addGridCommand(
       '--summarize-only',
       'only recompute summary.json, tables.md, summary.csv and the HTML report from <out>/results.json',
     )
+    .option(
+      '--queue <url>',
+      'train the cells on BullMQ workers (cs-dfd-bench worker) through this Redis, redis://HOST:PORT[/DB]; the grid folder must be shared with them',
+      queueUrl,
+    )
     .addOption(
       new Option('--progress <kind>', 'progress inside a cell')
         .choices(['auto', 'bar', 'lines', 'none'])
@@ -162,7 +169,8 @@ Examples:
   cs-dfd-bench grid --out out/ablate --variants ablate.yaml --methods uvs+cgr,uvs-sgd,uvs-c1
   cs-dfd-bench grid --protocol deepfakebench --index FaceForensics++.json --root /data/rgb \\
       --cross celeb-df=Celeb-DF-v2.json --out out/ff
-  cs-dfd-bench grid --out out/grid --summarize-only                 # tables again, no training`,
+  cs-dfd-bench grid --out out/grid --summarize-only                 # tables again, no training
+  cs-dfd-bench grid --out /shared/grid --queue redis://host:6379     # cells on 'cs-dfd-bench worker' processes`,
     )
     .action(async (opts: GridCliOptions) => {
       try {
@@ -186,6 +194,7 @@ Examples:
           ...(opts.methods === undefined ? {} : { methods: opts.methods }),
           ...(opts.cache === undefined ? {} : { cacheDir: opts.cache }),
           ...(progress === undefined ? {} : { progress }),
+          ...(opts.queue === undefined ? {} : { executor: queueExecutor({ url: opts.queue, log: write }) }),
           log: write,
         });
         process.stdout.write(

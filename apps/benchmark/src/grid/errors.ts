@@ -7,7 +7,9 @@ export type GridErrorCode =
   | 'config-changed'
   | 'bad-config'
   | 'bad-log'
-  | 'bad-results';
+  | 'bad-results'
+  | 'cells-failed'
+  | 'queue';
 
 /** Typed error of `cs-dfd-bench grid`: the message names the cell, file, key or option and the offending value. */
 export class GridError extends Error {

@@ -2,9 +2,23 @@
  * @packageDocumentation
  * `cs-dfd-bench grid` as a library: the runner, the summary and tables, the variants file and the data contract.
  */
+export {
+  type CellRun,
+  type CellState,
+  cellState,
+  type RunCellOptions,
+  runCell,
+} from './cell-runner.js';
 export { type CellRecord, cellDir, cellHash, configDiff, readCell } from './cells.js';
 export { addGridCommand, parseCross, parseLabels } from './command.js';
 export { GridError, type GridErrorCode } from './errors.js';
+export {
+  type CellExecutor,
+  type CellHooks,
+  type CellTask,
+  inProcessExecutor,
+  prefixed,
+} from './executor.js';
 export { type StepStats, stepStats } from './log-stats.js';
 export { type GridMethodSpec, knownMethodsText, methodOverrides, resolveMethods } from './methods.js';
 export {
@@ -16,6 +30,20 @@ export {
   writeGridFiles,
 } from './outputs.js';
 export { type CrossDomainSet, type GridProtocol, protocolConfig } from './protocol.js';
+export {
+  type CellJobData,
+  checkWritable,
+  type GridWorker,
+  JOB_DEFAULTS,
+  QUEUE_NAME,
+  type QueueExecutorOptions,
+  queueExecutor,
+  queueUrl,
+  redisOptions,
+  startWorker,
+  WORKER_DEFAULTS,
+  type WorkerOptions,
+} from './queue.js';
 export * from './report/index.js';
 export {
   type CellAction,

@@ -5,32 +5,21 @@
  * retrained). `results.json` and the tables are rewritten after every cell, so an interrupted grid keeps its
  * finished cells.
  */
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { cpus, type as osType, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   applyOverrides,
-  CheckpointError,
   ConfigError,
   checkConfig,
   type Progress,
-  progressListener,
   resolveConfig,
-  silentProgress,
   type TrainConfig,
-  train,
 } from '@cs-dfd/training';
-import {
-  type CellRecord,
-  cellDir,
-  cellHash,
-  configDiff,
-  exists,
-  readCell,
-  readCellRecord,
-  writeCellRecord,
-} from './cells.js';
+import { type CellAction, cellState } from './cell-runner.js';
+import { cellDir, cellHash, readCell } from './cells.js';
 import { GridError } from './errors.js';
+import { type CellExecutor, type CellTask, inProcessExecutor } from './executor.js';
 import { type GridMethodSpec, resolveMethods } from './methods.js';
 import { writeGridFiles } from './outputs.js';
 import { type GridProtocol, protocolConfig, protocolName } from './protocol.js';
@@ -38,8 +27,7 @@ import { writeGridReport } from './report/index.js';
 import { GRID_METHODS, type GridCell, type GridResults, type GridSummary } from './types.js';
 import type { Variant } from './variants.js';
 
-/** What the runner did with a cell. */
-export type CellAction = 'kept' | 'trained' | 'resumed';
+export type { CellAction } from './cell-runner.js';
 
 /** Reported once per cell: the cells kept from earlier runs first (plan order), then each trained cell as it ends. */
 export interface CellEvent {
@@ -80,6 +68,12 @@ export interface RunGridOptions {
   log?: (line: string) => void;
   /** Called when a cell is done. */
   onCell?: (event: CellEvent) => void;
+  /**
+   * Where the cells train. Default: {@link inProcessExecutor} (one after another here, with `progress`). With
+   * another executor a cell that fails for good is reported and the grid ends with a `cells-failed` error after
+   * writing every finished cell.
+   */
+  executor?: CellExecutor;
 }
 
 /** What {@link runGrid} returns (also on disk as results.json and summary.json). */
@@ -167,51 +161,6 @@ function fmtSeconds(s: number): string {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** The trainer's progress with every label and line prefixed by the cell's name. */
-function prefixed(inner: Progress, prefix: string): Progress {
-  return {
-    start: (label, total, done) => inner.start(`${prefix} ${label}`, total, done),
-    update: (done, status) => inner.update(done, status),
-    stop: () => inner.stop(),
-    log: (line) => inner.log(`${prefix} ${line}`),
-  };
-}
-
-/** How a cell folder stands before this run touches it. */
-async function cellState(
-  dir: string,
-  cell: PlannedCell,
-  force: boolean,
-): Promise<'done' | 'resume' | 'fresh'> {
-  const record = await readCellRecord(dir);
-  const hasReport = await exists(join(dir, 'report.json'));
-  const name = `${cell.method}/seed-${cell.seed}`;
-  if (record === null) {
-    if (hasReport && !force) {
-      throw new GridError(
-        'config-changed',
-        `cell ${name} (${dir}) holds a report.json but no cell.json, so its config is unknown; rerun with --force to retrain it`,
-        name,
-      );
-    }
-    return 'fresh';
-  }
-  if (record.configHash !== cell.configHash) {
-    if (force) return 'fresh';
-    const diff = configDiff(record.config, cell.config);
-    throw new GridError(
-      'config-changed',
-      `cell ${name} (${dir}) was made with another config (${diff.slice(0, 6).join('; ')}${diff.length > 6 ? '; ...' : ''}); rerun with --force to retrain it, or use another --out`,
-      name,
-    );
-  }
-  if (hasReport) return 'done';
-  // `checkpoint/`, or `checkpoint.old-*` left by a kill between the trainer's two renames; the trainer decides
-  // whether it is usable.
-  const names = await readdir(dir).catch(() => [] as string[]);
-  return names.some((n) => n === 'checkpoint' || n.startsWith('checkpoint.old-')) ? 'resume' : 'fresh';
-}
-
 function gridResults(
   options: RunGridOptions,
   plan: GridPlan,
@@ -254,7 +203,6 @@ async function reportBackend(dir: string): Promise<string> {
 export async function runGrid(options: RunGridOptions): Promise<RunGridResult> {
   const out = resolve(options.out);
   const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const inner = options.progress ?? silentProgress;
   const plan = await planGrid(options);
   await mkdir(out, { recursive: true });
 
@@ -292,54 +240,65 @@ export async function runGrid(options: RunGridOptions): Promise<RunGridResult> {
     log(`grid: kept ${plural(done.length, 'finished cell')}`);
     summary = (await writeGridFiles(out, gridResults(options, plan, done, backends))).summary;
   }
-  for (const [i, { cell, dir, state }] of states.entries()) {
-    if (state === 'done') continue;
-    const tag = `[${i + 1}/${total}] ${cell.method} seed ${cell.seed}`;
-    const t0 = performance.now();
-    const remaining = toTrain - trainedCells;
-    const eta =
-      trainedCells > 0 ? ` (grid eta ${fmtSeconds((trainedSeconds / trainedCells) * remaining)})` : '';
-    log(`${tag}: ${state === 'resume' ? 'resuming from its checkpoint' : 'training'}${eta}`);
-    const progress = prefixed(inner, `${cell.method}/s${cell.seed}`);
-    let action: CellAction = state === 'resume' ? 'resumed' : 'trained';
-    if (state === 'resume') {
-      try {
-        await train({ config: cell.config, out: dir, resume: true, onEvent: progressListener(progress) });
-      } catch (e) {
-        // A corrupt or outdated checkpoint, or one whose resume hash differs (the trainer's hash also covers
-        // the cache folder, which the grid's does not): start the cell again.
-        if (!(e instanceof CheckpointError || e instanceof ConfigError)) throw e;
-        log(`${tag}: cannot resume (${e.message}); restarting the cell`);
-        action = 'trained';
-      }
-    }
-    if (action === 'trained') {
-      await rm(dir, { recursive: true, force: true });
-      await mkdir(dir, { recursive: true });
-      const record: CellRecord = {
-        method: cell.method,
-        seed: cell.seed,
-        configHash: cell.configHash,
-        config: cell.config,
-      };
-      await writeCellRecord(dir, record);
-      await train({ config: cell.config, out: dir, onEvent: progressListener(progress) });
-    }
-    const seconds = (performance.now() - t0) / 1000;
-    trainedCells++;
-    trainedSeconds += seconds;
-    const row = await finish(cell, dir, action, seconds);
-    const auc = row.metrics.test?.auc;
-    log(
-      `${tag}: done in ${fmtSeconds(seconds)} (test auc ${auc === null || auc === undefined ? '-' : auc.toFixed(3)}, step ${row.step_ms.toFixed(0)} ms)`,
-    );
-    summary = (await writeGridFiles(out, gridResults(options, plan, done, backends))).summary;
-  }
+  const executor =
+    options.executor ??
+    inProcessExecutor({ ...(options.progress === undefined ? {} : { progress: options.progress }), log });
+  const tasks: CellTask[] = states.flatMap(({ cell, dir, state }, index) =>
+    state === 'done' ? [] : [{ index, cell, dir, grid: out, force: options.force === true }],
+  );
+  const tagOf = (t: CellTask) => `[${t.index + 1}/${total}] ${t.cell.method} seed ${t.cell.seed}`;
+  const failures: string[] = [];
+  let running = 0;
+  const t0 = performance.now();
+  // With parallel workers the wall clock, not the sum of cell times, says when the grid ends.
+  const eta = () => {
+    const finished = trainedCells + failures.length;
+    if (finished === 0) return '';
+    const perCell =
+      executor === options.executor ? (performance.now() - t0) / 1000 / finished : trainedSeconds / finished;
+    return ` (grid eta ${fmtSeconds(perCell * (toTrain - finished))})`;
+  };
+  const status = () =>
+    `grid: ${done.length}/${total} cells done, ${running} running, ${failures.length} failed${eta()}`;
+  if (tasks.length > 0 && options.executor !== undefined)
+    log(`grid: training ${plural(tasks.length, 'cell')} ${executor.where}`);
+  await executor.run(tasks, {
+    started: (task, state) => {
+      running++;
+      const what =
+        state === 'resume' ? 'resuming from its checkpoint' : state === 'fresh' ? 'training' : 'started';
+      log(`${tagOf(task)}: ${what}${eta()}`);
+    },
+    finished: async (task, action, seconds) => {
+      running = Math.max(0, running - 1);
+      trainedCells++;
+      trainedSeconds += seconds;
+      const row = await finish(task.cell, task.dir, action, seconds);
+      const auc = row.metrics.test?.auc;
+      log(
+        `${tagOf(task)}: done in ${fmtSeconds(seconds)} (test auc ${auc === null || auc === undefined ? '-' : auc.toFixed(3)}, step ${row.step_ms.toFixed(0)} ms)`,
+      );
+      summary = (await writeGridFiles(out, gridResults(options, plan, done, backends))).summary;
+      if (options.executor !== undefined) log(status());
+    },
+    failed: (task, error) => {
+      running = Math.max(0, running - 1);
+      failures.push(`${task.cell.method}/seed-${task.cell.seed}: ${error}`);
+      log(`${tagOf(task)}: FAILED: ${error}`);
+      log(status());
+    },
+  });
   const results = gridResults(options, plan, done, backends);
   summary ??= (await writeGridFiles(out, results)).summary;
   const report = await writeGridReport(out, results, summary);
   log(
     `grid: wrote ${join(out, 'results.json')}, summary.json, tables.md, summary.csv, ${report.html} and ${report.plots.length} plot files`,
   );
+  if (failures.length > 0) {
+    throw new GridError(
+      'cells-failed',
+      `${plural(failures.length, 'cell')} failed after retries (the other cells are in ${join(out, 'results.json')}; rerun the same command to retry them):\n  ${failures.join('\n  ')}`,
+    );
+  }
   return { results, summary, events };
 }
