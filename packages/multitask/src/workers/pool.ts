@@ -76,7 +76,7 @@ function moduleHref(module: string | URL): string {
 const DROPPED_FLAGS = new Set(['--conditions', '-C', '--input-type', '--eval', '-e', '--print', '-p']);
 
 /**
- * The parent's Node flags without {@link DROPPED_FLAGS}: a test runner's `--conditions` would make the worker
+ * The parent's Node flags without `DROPPED_FLAGS`: a test runner's `--conditions` would make the worker
  * resolve workspace packages to TypeScript files that Node cannot load, and `--input-type` (from `node -e`) makes
  * a worker started from a file fail.
  */
