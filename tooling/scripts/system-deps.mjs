@@ -89,6 +89,7 @@ export function onPath(/** @type {string} */ command, path = process.env.PATH ??
 /** @param {SystemDep} dep */
 function isInstalledHere(dep) {
   if (dep.probe !== undefined) return isAbsolute(dep.probe) ? existsSync(dep.probe) : onPath(dep.probe);
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax, not a template
   const q = spawnSync('dpkg-query', ['-W', '-f=${Status}', dep.name], { encoding: 'utf8' });
   return q.status === 0 && q.stdout.includes('install ok installed');
 }
