@@ -222,7 +222,7 @@ describe('options', () => {
     expect(syncError(() => parseLabels(['FW_real=2'])).message).toContain('FW_real=2');
   });
 
-  it('the command prints one line and exits 2 on a bad method, without a stack trace', async () => {
+  it('the command prints one line and exits 1 on a bad method, without a stack trace', async () => {
     const lines: string[] = [];
     const program = new Command().exitOverride();
     addGridCommand(program, (l) => lines.push(l));
@@ -231,7 +231,7 @@ describe('options', () => {
       await program.parseAsync(['grid', '--out', join(await tmp(), 'g'), '--methods', 'joint,nope'], {
         from: 'user',
       });
-      expect(process.exitCode).toBe(2);
+      expect(process.exitCode).toBe(1);
     } finally {
       process.exitCode = before;
     }
@@ -248,7 +248,7 @@ describe('options', () => {
       await program.parseAsync(['grid', '--out', join(await tmp(), 'g'), '--index', 'a.json'], {
         from: 'user',
       });
-      expect(process.exitCode).toBe(2);
+      expect(process.exitCode).toBe(1);
     } finally {
       process.exitCode = before;
     }

@@ -1,5 +1,6 @@
 import { initBackend } from '@cs-dfd/backend';
-import { disjointTaskGradient, type TaskGradient, TaskWorkerPool } from '@cs-dfd/multitask';
+import { disjointTaskGradient, type TaskGradient } from '@cs-dfd/multitask';
+import { TaskWorkerPool } from '@cs-dfd/multitask/workers';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { createReplica, type StepModelOptions } from '../src/perf/step-model.js';

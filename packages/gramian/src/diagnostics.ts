@@ -17,6 +17,18 @@ export interface GramDiagnostics {
   decrease?: number[];
   /** ||d|| = sqrt(wᵀ G w), when weights were given. */
   updateNorm?: number;
+  /**
+   * The weights of the *normalised* gradients, when weights were given: d = Σ_i α_i ĝ_i with ĝ_i = g_i / ||g_i||,
+   * so α_i = w_i ||g_i|| (0 for a zero gradient). Unlike w, α stays on the scale of the update: a converged task
+   * with ||g_i|| = 1e-9 may get w_i = 1e6 and yet contribute α_i = 1e-3 to d.
+   */
+  unitWeights?: number[];
+  /**
+   * α_i / Σ_j |α_j|, when weights were given: the part of the update's composition that comes from task i's
+   * direction (Σ |share| = 1; all 0 when d is built from no direction). The number to read as "how much of the update
+   * serves task i", comparable across steps and methods.
+   */
+  shares?: number[];
 }
 
 /** Diagnostics of §3.2 from G alone; pass `w` to also get the per-task decrease <g_i, d> and ||d||. */
@@ -52,6 +64,11 @@ export function gramDiagnostics(G: Float64Array, K: number, w?: ArrayLike<number
     }
     out.decrease = decrease;
     out.updateNorm = Math.sqrt(Math.max(0, q));
+    const unitWeights = norms.map((n, i) => (n > 0 ? w[i]! * n : 0));
+    let total = 0;
+    for (const a of unitWeights) total += Math.abs(a);
+    out.unitWeights = unitWeights;
+    out.shares = unitWeights.map((a) => (total > 0 ? a / total : 0));
   }
   return out;
 }

@@ -126,6 +126,57 @@ describe('combine', () => {
   });
 });
 
+describe('unit weights and shares (the update in normalised gradients)', () => {
+  it('rebuild d = Σ α_i ĝ_i from the vectors, with Σ|share| = 1, invariant to the scale of G', () => {
+    fc.assert(
+      fc.property(
+        grads,
+        // Denormal weights underflow to 0 once scaled (α_i = w_i ||g_i||): not a weighting's output.
+        fc.array(
+          fc.double({ min: -5, max: 5, noNaN: true }).map((v) => (Math.abs(v) < 1e-100 ? 0 : v)),
+          { minLength: 6, maxLength: 6 },
+        ),
+        fc.double({ min: 1e-6, max: 1e6, noNaN: true }),
+        (J, ws, s) => {
+          const K = J.length;
+          const g = J.map((r) => Float64Array.from(r));
+          const w = ws.slice(0, K);
+          const d = combine(g, w);
+          const G = gramMatrix(g);
+          const diag = gramDiagnostics(G, K, w);
+          // Independent path: unit vectors from the gradients themselves, not from G.
+          const rebuilt = new Float64Array(d.length);
+          J.forEach((row, i) => {
+            const n = Math.sqrt(naiveDot(row, row));
+            if (n > 0) row.forEach((v, p) => (rebuilt[p]! += (diag.unitWeights![i]! * v) / n));
+          });
+          const scale = Math.max(1, ...Array.from(d, Math.abs));
+          rebuilt.forEach((v, p) => expect(Math.abs(v - d[p]!)).toBeLessThanOrEqual(1e-9 * scale));
+          const total = diag.shares!.reduce((a, v) => a + Math.abs(v), 0);
+          if (diag.unitWeights!.some((a) => a !== 0)) expect(total).toBeCloseTo(1, 12);
+          else expect(total).toBe(0);
+          // G -> sG (every gradient times sqrt(s)): α scales by sqrt(s), shares do not move.
+          const scaled = gramDiagnostics(
+            G.map((v) => v * s),
+            K,
+            w,
+          );
+          scaled.shares!.forEach((v, i) => expect(Math.abs(v - diag.shares![i]!)).toBeLessThanOrEqual(1e-9));
+        },
+      ),
+    );
+  });
+
+  it('a converged task with a huge weight contributes on the scale of its gradient', () => {
+    // ||g_2|| = 1e-9 with w_2 = 1e6: the weight reads as importance 1e6, its share of d is 1e-3 / (1 + 1e-3).
+    const G = Float64Array.from([1, 0, 0, 1e-18]);
+    const diag = gramDiagnostics(G, 2, [1, 1e6]);
+    expect(diag.unitWeights![0]).toBe(1);
+    expect(diag.unitWeights![1]).toBeCloseTo(1e-3, 15);
+    expect(diag.shares![1]).toBeCloseTo(1e-3 / 1.001, 15);
+  });
+});
+
 describe('mean and sum', () => {
   it('give 1/K and 1', () => {
     expect(Array.from(mean().weights(new Float64Array(9), 3))).toEqual([1 / 3, 1 / 3, 1 / 3]);

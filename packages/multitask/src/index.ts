@@ -36,4 +36,6 @@ export {
   featureTaskGradient,
   type TaskGradient,
 } from './task-gradient.js';
-export * from './workers/index.js';
+export { asVariables, type LayerVariableLike, type Trainable } from './variables.js';
+// The worker pool (Node-only: node:worker_threads) is the `@cs-dfd/multitask/workers` subpath, so this entry
+// bundles for the browser.

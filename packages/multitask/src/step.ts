@@ -22,7 +22,13 @@ import {
   featureTaskGradient,
   type TaskGradient,
 } from './task-gradient.js';
-import { checkDisjointGroups, checkTaskNames, type VariableGroup } from './variables.js';
+import {
+  asVariables,
+  checkDisjointGroups,
+  checkTaskNames,
+  type Trainable,
+  type VariableGroup,
+} from './variables.js';
 
 /** A coupled loss added after aggregation: d = aggregate(g_1..g_K) + weight · ∇_θ loss. */
 export interface ExtraLoss<Loss> {
@@ -34,7 +40,7 @@ export interface ExtraLoss<Loss> {
 /** A disjoint-mode step: each task evaluates its own sub-batch. */
 export interface DisjointStepProblem extends ApplyOptions {
   /** Variables every task uses (the trunk); they receive the aggregated update. */
-  shared: readonly tf.Variable[];
+  shared: readonly Trainable[];
   tasks: readonly DisjointTask[];
   /** Coupled loss over all variables, recomputed from the variables by its closure. */
   extra?: ExtraLoss<() => tf.Scalar>;
@@ -46,18 +52,18 @@ export interface FeatureStepProblem extends ApplyOptions {
   /** The batch (rows on axis 0); tasks select their rows with `rows`. */
   input: tf.Tensor;
   /** Head variables used by every task; shared, like the backbone. Default: none. */
-  headShared?: readonly tf.Variable[];
+  headShared?: readonly Trainable[];
   tasks: readonly FeatureTask[];
   /** Coupled head-level loss of the whole batch's features (e.g. CGR's Conflict Descent Loss). */
   extra?: ExtraLoss<(features: tf.Tensor) => tf.Scalar>;
 }
 
 function taskGroups(
-  tasks: ReadonlyArray<{ name: string; variables?: readonly tf.Variable[] }>,
+  tasks: ReadonlyArray<{ name: string; variables?: readonly Trainable[] }>,
 ): VariableGroup[] {
   return tasks.map((t, i) => ({
     label: `task ${i} ("${t.name}")`,
-    variables: t.variables ?? [],
+    variables: asVariables(t.variables ?? [], `task ${i} ("${t.name}"): variables`),
     task: { name: t.name, index: i },
   }));
 }
@@ -94,7 +100,10 @@ export function disjointStep(problem: DisjointStepProblem): StepResult {
   checkApplyOptions(problem);
   checkTaskNames(problem.tasks.map((t) => t.name));
   checkLosses(problem.tasks);
-  checkDisjointGroups([{ label: 'shared', variables: problem.shared }, ...taskGroups(problem.tasks)]);
+  checkDisjointGroups([
+    { label: 'shared', variables: asVariables(problem.shared, 'shared') },
+    ...taskGroups(problem.tasks),
+  ]);
   if (problem.extra !== undefined) checkExtraWeight(problem.extra.weight);
 
   const grads = collect(problem.tasks.length, (i) => disjointTaskGradient(problem, i));
@@ -128,8 +137,8 @@ export function featureStep(problem: FeatureStepProblem): StepResult {
   checkLosses(problem.tasks);
   const headShared = problem.headShared ?? [];
   checkDisjointGroups([
-    { label: 'backbone', variables: problem.backbone.variables },
-    { label: 'headShared', variables: headShared },
+    { label: 'backbone', variables: asVariables(problem.backbone.variables, 'backbone.variables') },
+    { label: 'headShared', variables: asVariables(headShared, 'headShared') },
     ...taskGroups(problem.tasks),
   ]);
   if (problem.extra !== undefined) checkExtraWeight(problem.extra.weight);

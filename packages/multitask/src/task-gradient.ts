@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MultitaskError, taskLabel } from './errors.js';
 import { filledGradients, takeScalar, tapeGradients } from './tape.js';
-import { namedMap } from './variables.js';
+import { asVariables, namedMap, type Trainable } from './variables.js';
 
 /** One task's loss and gradients. The holder owns the tensors (`applyTaskGradients` disposes them). */
 export interface TaskGradient {
@@ -34,7 +34,7 @@ export interface DisjointTask {
   /** The task's loss on its own samples, computed from the variables (a forward pass under the tape). */
   loss: () => tf.Scalar;
   /** Variables only this task uses (its head). They receive this task's gradient only. */
-  variables?: readonly tf.Variable[];
+  variables?: readonly Trainable[];
 }
 
 /**
@@ -44,11 +44,12 @@ export interface DisjointTask {
  */
 export function disjointTaskGradient(
   task: DisjointTask,
-  shared: readonly tf.Variable[],
+  sharedVariables: readonly Trainable[],
   index = 0,
 ): TaskGradient {
   const t0 = performance.now();
-  const own = task.variables ?? [];
+  const shared = asVariables(sharedVariables, 'shared');
+  const own = asVariables(task.variables ?? [], `${taskLabel(index, task.name)}: variables`);
   const xs = [...shared, ...own];
   const { value, grads } = tapeGradients(task.loss, xs, index, task.name);
   const all = filledGradients(grads, xs);
@@ -62,8 +63,9 @@ export function disjointTaskGradient(
 }
 
 /** Gradient of a coupled loss closure over `variables` (disjoint mode's extra term). */
-export function closureGradient(loss: () => tf.Scalar, variables: readonly tf.Variable[]): ExtraGradient {
+export function closureGradient(loss: () => tf.Scalar, trainables: readonly Trainable[]): ExtraGradient {
   const t0 = performance.now();
+  const variables = asVariables(trainables, 'extra: variables');
   const { value, grads } = tapeGradients(loss, variables, -1, 'extra');
   return {
     loss: takeScalar(value),
@@ -74,7 +76,7 @@ export function closureGradient(loss: () => tf.Scalar, variables: readonly tf.Va
 
 /** The shared backbone of feature-cotangent mode: input rows -> feature rows (batch on axis 0). */
 export interface Backbone {
-  variables: readonly tf.Variable[];
+  variables: readonly Trainable[];
   apply: (input: tf.Tensor) => tf.Tensor;
 }
 
@@ -92,7 +94,7 @@ export interface FeatureTask {
    */
   rows?: ArrayLike<number>;
   /** Head variables only this task uses. */
-  variables?: readonly tf.Variable[];
+  variables?: readonly Trainable[];
 }
 
 /** What every task of one feature-cotangent step shares. `features` = backbone.apply(input), computed once. */
@@ -101,7 +103,7 @@ export interface FeatureContext {
   input: tf.Tensor;
   features: tf.Tensor;
   /** Head variables used by every task (e.g. one classifier shared by all sources). */
-  headShared: readonly tf.Variable[];
+  headShared: readonly Trainable[];
 }
 
 /** Checks that rows are integers in [0, n) and returns them as int32. */
@@ -133,6 +135,7 @@ export function checkRows(rows: ArrayLike<number>, n: number, index: number, nam
  */
 function backboneVjp(
   backbone: Backbone,
+  variables: readonly tf.Variable[],
   input: tf.Tensor,
   cotangent: tf.Tensor,
   index: number,
@@ -140,12 +143,12 @@ function backboneVjp(
 ) {
   const { value, grads } = tapeGradients(
     () => tf.sum(tf.mul(backbone.apply(input), cotangent)),
-    backbone.variables,
+    variables,
     index,
     name,
   );
   value.dispose();
-  return filledGradients(grads, backbone.variables);
+  return filledGradients(grads, variables);
 }
 
 /**
@@ -155,23 +158,25 @@ function backboneVjp(
  */
 export function featureTaskGradient(task: FeatureTask, ctx: FeatureContext, index = 0): TaskGradient {
   const t0 = performance.now();
-  const own = task.variables ?? [];
+  const own = asVariables(task.variables ?? [], `${taskLabel(index, task.name)}: variables`);
+  const backbone = asVariables(ctx.backbone.variables, 'backbone.variables');
+  const headShared = asVariables(ctx.headShared, 'headShared');
   const n = ctx.features.shape[0] ?? 0;
   const idx = task.rows === undefined ? null : checkRows(task.rows, n, index, task.name);
   const [fk, xk] = idx === null ? [ctx.features, ctx.input] : gatherRows(idx, ctx.features, ctx.input);
   try {
-    const headVars = [...ctx.headShared, ...own];
+    const headVars = [...headShared, ...own];
     const head = tapeGradients(() => task.loss(fk), [fk, ...headVars], index, task.name);
     const [c, ...headGrads] = filledGradients(head.grads, [fk, ...headVars]);
-    const back = backboneVjp(ctx.backbone, xk, c!, index, task.name);
+    const back = backboneVjp(ctx.backbone, backbone, xk, c!, index, task.name);
     c!.dispose();
-    const nShared = ctx.headShared.length;
+    const nShared = headShared.length;
     return {
       name: task.name,
       loss: takeScalar(head.value),
       shared: {
-        ...namedMap(ctx.backbone.variables, back),
-        ...namedMap(ctx.headShared, headGrads.slice(0, nShared)),
+        ...namedMap(backbone, back),
+        ...namedMap(headShared, headGrads.slice(0, nShared)),
       },
       own: namedMap(own, headGrads.slice(nShared)),
       ms: performance.now() - t0,
@@ -199,21 +204,25 @@ function gatherRows(idx: Int32Array, features: tf.Tensor, input: tf.Tensor): [tf
 export function featureExtraGradient(
   loss: (features: tf.Tensor) => tf.Scalar,
   ctx: FeatureContext,
-  taskVariables: readonly tf.Variable[],
+  taskVariables: readonly Trainable[],
 ): ExtraGradient {
   const t0 = performance.now();
-  const headVars = [...ctx.headShared, ...taskVariables];
+  const backbone = asVariables(ctx.backbone.variables, 'backbone.variables');
+  const headVars = [
+    ...asVariables(ctx.headShared, 'headShared'),
+    ...asVariables(taskVariables, 'task variables'),
+  ];
   const head = tapeGradients(() => loss(ctx.features), [ctx.features, ...headVars], -1, 'extra');
   const [c, ...rest] = head.grads;
   const back =
     c === undefined
-      ? ctx.backbone.variables.map((v) => tf.zerosLike(v))
-      : backboneVjp(ctx.backbone, ctx.input, c, -1, 'extra');
+      ? backbone.map((v) => tf.zerosLike(v))
+      : backboneVjp(ctx.backbone, backbone, ctx.input, c, -1, 'extra');
   c?.dispose();
   return {
     loss: takeScalar(head.value),
     grads: {
-      ...namedMap(ctx.backbone.variables, back),
+      ...namedMap(backbone, back),
       ...namedMap(headVars, filledGradients(rest, headVars)),
     },
     ms: performance.now() - t0,

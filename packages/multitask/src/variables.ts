@@ -60,3 +60,49 @@ export function namedMap(variables: readonly tf.Variable[], grads: readonly tf.T
   });
   return out;
 }
+
+/**
+ * A tf.layers `LayerVariable` (what `model.trainableWeights` / `layer.getWeights`-side APIs hand out): it wraps a
+ * `tf.Variable` that `read()` returns. Typed structurally so this package needs no tfjs-layers dependency.
+ */
+export interface LayerVariableLike {
+  readonly name: string;
+  read(): tf.Tensor;
+}
+
+/** What a step trains: plain `tf.Variable`s, tf.layers `LayerVariable`s (`model.trainableWeights`), or both. */
+export type Trainable = tf.Variable | LayerVariableLike;
+
+const isVariable = (v: unknown): v is tf.Variable =>
+  typeof v === 'object' && v !== null && typeof (v as tf.Variable).assign === 'function' && 'trainable' in v;
+
+/**
+ * The `tf.Variable`s behind `list`: a `tf.Variable` is kept, a `LayerVariable` is replaced by the variable its
+ * `read()` returns (the one tf.layers itself trains, so the model sees every update). Anything else is an
+ * `invalid-problem` naming `where` and the position.
+ */
+export function asVariables(list: readonly Trainable[], where: string): tf.Variable[] {
+  if (!Array.isArray(list)) {
+    throw new MultitaskError(
+      'invalid-problem',
+      `${where}: expected an array of variables, got ${typeof list}`,
+    );
+  }
+  return list.map((v, i) => {
+    if (isVariable(v)) return v;
+    if (typeof v === 'object' && v !== null && typeof (v as LayerVariableLike).read === 'function') {
+      const inner = (v as LayerVariableLike).read();
+      if (isVariable(inner)) return inner;
+    }
+    throw new MultitaskError(
+      'invalid-problem',
+      `${where}[${i}] is neither a tf.Variable nor a tf.layers LayerVariable (got ${describe(v)})`,
+      { variable: String((v as { name?: unknown } | null)?.name ?? i) },
+    );
+  });
+}
+
+function describe(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? typeof v;
+  return (v as object).constructor?.name ?? 'object';
+}

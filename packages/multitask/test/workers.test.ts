@@ -3,16 +3,14 @@ import '@tensorflow/tfjs-layers';
 import { mean } from '@cs-dfd/gramian';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { disjointStep, disjointTaskGradient, type TaskGradient } from '../src/index.js';
 import {
-  disjointStep,
-  disjointTaskGradient,
   parallelDisjointStep,
   type Replica,
-  type TaskGradient,
   TaskWorkerPool,
   WorkerPoolError,
   workerExecArgv,
-} from '../src/index.js';
+} from '../src/workers/index.js';
 // @ts-expect-error: plain JavaScript replica module (workers import it as is), no declaration file
 import { createReplica } from './workers-model.mjs';
 

