@@ -4,6 +4,7 @@
  * named before any work starts. {@link runCli} turns errors thrown later into one line and an exit code.
  */
 import { CANDIDATES } from '@cs-dfd/backend';
+import { INPUT_ERRORS as TRAINING_INPUT_ERRORS } from '@cs-dfd/training/input-errors';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 
 /** `--steps 100` -> 100; 0, negatives and fractions are usage errors. */
@@ -82,15 +83,7 @@ export const collect = (v: string, prev: string[]): string[] => [...prev, v];
  * Anything else is a failure of the program: exit code 2. Neither prints a stack trace (set `CS_DFD_DEBUG=1` for it).
  */
 export const INPUT_ERRORS: readonly string[] = [
-  'ConfigError',
-  'InputError',
-  'CheckpointError',
-  'DataError',
-  'DetectorError',
-  'FaceworldOptionsError',
-  'IndexSchemaError',
-  'BackendError',
-  'UnknownAggregatorError',
+  ...TRAINING_INPUT_ERRORS,
   'PerfOptionError',
   'GridError',
   'MultiMnistError',

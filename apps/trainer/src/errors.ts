@@ -3,16 +3,5 @@ export class InputError extends Error {
   override readonly name = 'InputError';
 }
 
-/** Names of the typed errors (here and in the packages) that mean "bad input", for the CLI's exit code 1. */
-export const INPUT_ERRORS: readonly string[] = [
-  'ConfigError',
-  'InputError',
-  'CheckpointError',
-  'DataError',
-  'DetectorError',
-  'FaceworldOptionsError',
-  'IndexSchemaError',
-  'BackendError',
-  'UnknownAggregatorError',
-  'RunFolderError',
-];
+/** Names of the typed errors that mean "bad input", for the CLI's exit code 1 (one list with the benchmark's). */
+export { INPUT_ERRORS } from '@cs-dfd/training/input-errors';

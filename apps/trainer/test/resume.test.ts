@@ -2,9 +2,10 @@
 // bit for bit, as an uninterrupted run with the same seed. The killed run is the real CLI (dist/cli.js, rebuilt
 // here); the uninterrupted one runs in process.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stepLog, weightsOf } from '@cs-dfd/test-utils/training';
 import { CheckpointError, loadCheckpoint, resolveConfig, train } from '@cs-dfd/training';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ensureBuilt, tinyRaw } from './fixture.js';
@@ -37,20 +38,6 @@ async function stateStep(out: string): Promise<number> {
     return -1;
   }
 }
-
-const weightsOf = async (dir: string) => {
-  const bin = (await readdir(dir)).find((f) => f.endsWith('.bin'))!;
-  return readFile(join(dir, bin));
-};
-
-const stepLog = async (out: string) =>
-  (await readFile(join(out, 'log.jsonl'), 'utf8'))
-    .trim()
-    .split('\n')
-    .map((l) => {
-      const { ms: _ms, ...rest } = JSON.parse(l) as Record<string, unknown>;
-      return rest;
-    });
 
 describe('resume after SIGKILL', () => {
   it('reaches bitwise the same final weights, optimizer state and log as an uninterrupted run', async () => {

@@ -2,26 +2,14 @@
 // aggregators resume bit for bit (their state is checkpointed). The resume after SIGKILL through the command line
 // is tested in apps/trainer.
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stepLog, weightsOf } from '@cs-dfd/test-utils/training';
 import { describe, expect, it } from 'vitest';
 import { CheckpointError, loadCheckpoint, resolveConfig, train } from '../src/index.js';
 import { tinyRaw } from './fixture.js';
 
-const weightsOf = async (dir: string) => {
-  const bin = (await readdir(dir)).find((f) => f.endsWith('.bin'))!;
-  return readFile(join(dir, bin));
-};
-
-const stepLog = async (out: string) =>
-  (await readFile(join(out, 'log.jsonl'), 'utf8'))
-    .trim()
-    .split('\n')
-    .map((l) => {
-      const { ms: _ms, ...rest } = JSON.parse(l) as Record<string, unknown>;
-      return rest;
-    });
 describe('resume', () => {
   it('refuses to resume with a different config', async () => {
     const out = await mkdtemp(join(tmpdir(), 'cs-dfd-train-diff-'));

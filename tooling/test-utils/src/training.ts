@@ -3,6 +3,7 @@
  * benchmark grid tests): a faceworld of 64 frames at 48 px (about a second to generate) and a detector that trains
  * a step in milliseconds. Every suite uses this one cache folder, so the same options hash to one generated copy.
  */
+import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -31,4 +32,21 @@ export function tinyTrainInput(): Record<string, unknown> {
     // Two training-sized chunks per large-batch pass, at every validation: the diagnostics run, cheaply.
     diagnostics: { largeBatchSize: 6, largeBatchEvery: 2 },
   };
+}
+
+/** The bytes of the (one) weights file of a saved model folder. */
+export async function weightsOf(dir: string): Promise<Buffer> {
+  const bin = (await readdir(dir)).find((f) => f.endsWith('.bin'))!;
+  return readFile(join(dir, bin));
+}
+
+/** A run's log.jsonl records without their wall-clock `ms` (what two runs of the same seed must agree on). */
+export async function stepLog(out: string): Promise<Record<string, unknown>[]> {
+  return (await readFile(join(out, 'log.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const { ms: _ms, ...rest } = JSON.parse(l) as Record<string, unknown>;
+      return rest;
+    });
 }
