@@ -48,6 +48,17 @@ const DeepfakeBenchSourceSchema = z
   })
   .strict();
 
+const SbiSchema = z
+  .object({
+    /**
+     * Probability that SBI's frequency change is a sharpen rather than a down-up resample (0.5 in the paper). 0: the
+     * self-blended face only ever loses high frequencies, so a detector trained on SBI alone cannot have learned
+     * "sharper than the rest of the frame" (the regime map's conflicting setting, docs/results/converged).
+     */
+    sharpenProbability: z.number().min(0).max(1).optional(),
+  })
+  .strict();
+
 const DataSchema = z
   .object({
     source: z.enum(['faceworld', 'deepfakebench']).default('faceworld'),
@@ -63,6 +74,8 @@ const DataSchema = z
      * Output is byte-identical for any count: each sample's generator comes from (seed, step, slot).
      */
     sbiWorkers: z.number().int().min(0).max(16).default(1),
+    /** The self-blended images' options (`@cs-dfd/forgery`'s `selfBlend`); absent keys keep SBI's published values. */
+    sbi: SbiSchema.default({}),
     onBadSample: z.enum(['error', 'skip']).default('error'),
   })
   .strict();
@@ -95,6 +108,8 @@ const CgrSchema = z
     mode: z.enum(['exact', 'diagonal', 'generic']).default('exact'),
     rho: z.enum(['hinge', 'linear']).default('hinge'),
     split: z.enum(['fused', 'exact']).default('fused'),
+    /** Steps trained without CGR (the method's plain aggregation) before the Conflict Descent Loss switches on. */
+    warmupSteps: z.int().min(0).default(0),
   })
   .strict();
 
@@ -375,6 +390,38 @@ export function stableJson(v: unknown): string {
 /** SHA-256 (hex, first 16 chars) of a value's stable JSON. */
 export function hashOf(v: unknown): string {
   return createHash('sha256').update(stableJson(v)).digest('hex').slice(0, 16);
+}
+
+/**
+ * Keys added to the schema after checkpoints and grid cells were written, each with the value that trains exactly
+ * as before the key existed. Identity checks ({@link identityConfig}: a checkpoint's resume, a benchmark cell)
+ * leave a key out while it holds that value, so adding a key never orphans an earlier run. Append-only: a key
+ * added later goes here with its neutral value.
+ */
+export const NEUTRAL_VALUES: Readonly<Record<string, unknown>> = {
+  'data.sbi': {},
+  'cgr.warmupSteps': 0,
+};
+
+/**
+ * A deep copy of `config` (a resolved config, or one read back from a run's config.json) without the
+ * {@link NEUTRAL_VALUES} keys that hold their neutral value: what identity checks hash and compare.
+ */
+export function identityConfig(config: unknown): Record<string, unknown> {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) return {};
+  const out = structuredClone(config) as Record<string, unknown>;
+  for (const [key, neutral] of Object.entries(NEUTRAL_VALUES)) {
+    const parts = key.split('.');
+    let node: unknown = out;
+    for (const p of parts.slice(0, -1)) {
+      node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[p] : undefined;
+    }
+    if (node === null || typeof node !== 'object') continue;
+    const parent = node as Record<string, unknown>;
+    const last = parts.at(-1)!;
+    if (last in parent && stableJson(parent[last]) === stableJson(neutral)) delete parent[last];
+  }
+  return out;
 }
 
 /** Every config key (dotted) with its default, for `--help`; open-ended maps show their default object. */

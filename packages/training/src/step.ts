@@ -174,7 +174,7 @@ export function runStep(
     let result: StepResult;
     let lcd: number | undefined;
     let headCosine: number | undefined;
-    if (plan.cgr && plan.sources.length === 2) {
+    if (plan.cgr && plan.sources.length === 2 && step >= config.cgr.warmupSteps) {
       let first = true;
       const backbone = {
         variables: detector.backboneVariables(),

@@ -7,10 +7,14 @@ import {
   applyOverrides,
   ConfigError,
   checkConfig,
+  identityConfig,
   loadConfig,
+  NEUTRAL_VALUES,
   planMethod,
   resolveConfig,
+  resumeHash,
 } from '../src/index.js';
+import { sbiOptions } from '../src/run/loop.js';
 
 function errorOf(f: () => unknown): ConfigError {
   try {
@@ -164,5 +168,49 @@ describe('config files', () => {
     await expect(loadConfig(join(dir, 'missing.yaml'))).rejects.toThrow(
       /cannot read config file .*missing\.yaml/,
     );
+  });
+});
+
+describe('identity of a config across versions (NEUTRAL_VALUES)', () => {
+  it('leaves out keys that hold their neutral value, keeps them when set otherwise', () => {
+    const id = identityConfig(resolveConfig({})) as { data: object; cgr: object };
+    expect(Object.keys(id.data)).not.toContain('sbi');
+    expect(Object.keys(id.cgr)).not.toContain('warmupSteps');
+    const set = identityConfig(
+      resolveConfig({ cgr: { warmupSteps: 300 }, data: { sbi: { sharpenProbability: 0 } } }),
+    ) as { data: { sbi: unknown }; cgr: { warmupSteps: unknown } };
+    expect(set.cgr.warmupSteps).toBe(300);
+    expect(set.data.sbi).toEqual({ sharpenProbability: 0 });
+  });
+
+  it('every neutral value is the schema default, so a config written before the key existed resolves to it', () => {
+    const defaults = resolveConfig({}) as unknown as Record<string, Record<string, unknown>>;
+    for (const [key, neutral] of Object.entries(NEUTRAL_VALUES)) {
+      const [section, name] = key.split('.') as [string, string];
+      expect(defaults[section]![name], key).toEqual(neutral);
+    }
+  });
+
+  it('a resume across the addition of a key: the checkpoint hash of a config without it is unchanged', () => {
+    const now = resolveConfig({ train: { steps: 40 } });
+    const { sbi: _sbi, ...data } = now.data;
+    const { warmupSteps: _w, ...cgr } = now.cgr;
+    const before = { ...now, data, cgr } as unknown as typeof now; // as a config.json written before the keys
+    expect(resumeHash(before)).toBe(resumeHash(now));
+    expect(resumeHash(resolveConfig({ train: { steps: 40 }, cgr: { warmupSteps: 1 } }))).not.toBe(
+      resumeHash(now),
+    );
+  });
+
+  it('data.sbi: SBI options the trainer passes to selfBlend, out-of-range and unknown keys named', () => {
+    expect(sbiOptions(resolveConfig({}))).toEqual({});
+    expect(sbiOptions(resolveConfig({ data: { sbi: { sharpenProbability: 0 } } }))).toEqual({
+      sourceTarget: { sharpenProbability: 0 },
+    });
+    expect(errorOf(() => resolveConfig({ data: { sbi: { sharpenProbability: 1.5 } } })).key).toBe(
+      'data.sbi.sharpenProbability',
+    );
+    expect(errorOf(() => resolveConfig({ data: { sbi: { sharpen: 0 } } })).key).toBe('data.sbi.sharpen');
+    expect(errorOf(() => resolveConfig({ cgr: { warmupSteps: -1 } })).key).toBe('cgr.warmupSteps');
   });
 });

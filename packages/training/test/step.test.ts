@@ -202,3 +202,33 @@ describe('emaCosine and the first-order decrease in the step record', () => {
     opt.dispose();
   });
 });
+
+describe('cgr.warmupSteps', () => {
+  it('trains its first steps exactly as without CGR (same weights), then with the Conflict Descent Loss', () => {
+    const base = {
+      train: { batchSize: 2 },
+      detector: { backbone: { kind: 'small-cnn', channels: [4] }, inputSize: S, projectionDim: 4 },
+    };
+    const run = (cgr: Record<string, unknown>, steps: number) => {
+      const c = resolveConfig({ ...base, cgr });
+      const plan = planMethod(c);
+      const det = createDetector({ ...c.detector, seed: 5 } as Parameters<typeof createDetector>[0]);
+      const opt = makeOptimizer(c);
+      const records = [];
+      for (let s = 0; s < steps; s++)
+        records.push(runStep(det, opt, plan, c, packBatch(fakeBatch(2), plan, c), s, 1e-3).record);
+      const weights = [...det.namedWeights().values()].map((v) => Array.from(v.dataSync()));
+      det.dispose();
+      opt.dispose();
+      return { records, weights };
+    };
+    const warm = run({ enabled: true, warmupSteps: 2 }, 3);
+    const plain = run({ enabled: false }, 2);
+    const cgrFromStart = run({ enabled: true }, 1);
+    expect(warm.records.map((r) => r.lcd === undefined)).toEqual([true, true, false]);
+    expect(cgrFromStart.records[0]!.lcd).toBeDefined();
+    // after the two warm-up steps the weights are the plain method's, bit for bit
+    const warm2 = run({ enabled: true, warmupSteps: 2 }, 2);
+    expect(warm2.weights).toEqual(plain.weights);
+  });
+});

@@ -5,7 +5,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@cs-dfd/plots';
-import { diffConfigs, hashOf, type TrainConfig } from '@cs-dfd/training';
+import { diffConfigs, hashOf, identityConfig, type TrainConfig } from '@cs-dfd/training';
 import { GridError } from './errors.js';
 import { stepStats } from './log-stats.js';
 import type { GridCell } from './types.js';
@@ -30,9 +30,10 @@ export const cellDir = (method: string, seed: number): string => join('cells', m
  * gradient diagnostics only observe (their own data stream; training is bitwise the same with them on or off).
  */
 export function cellHash(config: TrainConfig): string {
-  const { cacheDir: _where, ...faceworld } = config.data.faceworld;
-  const { diagnostics: _observesOnly, ...trained } = config;
-  return hashOf({ ...trained, data: { ...config.data, faceworld } });
+  const identity = identityConfig(config) as TrainConfig;
+  const { cacheDir: _where, ...faceworld } = identity.data.faceworld;
+  const { diagnostics: _observesOnly, ...trained } = identity;
+  return hashOf({ ...trained, data: { ...identity.data, faceworld } });
 }
 
 /** Keys that {@link cellHash} ignores, as dotted prefixes. */
@@ -67,7 +68,8 @@ export const writeCellRecord = (dir: string, record: CellRecord): Promise<void> 
   writeFileAtomic(join(dir, 'cell.json'), `${JSON.stringify(record, null, 2)}\n`);
 
 /** Dotted keys whose values differ, as `key: old -> new` (for the config-changed error). */
-export const configDiff = (before: unknown, after: unknown): string[] => diffConfigs(before, after, UNHASHED);
+export const configDiff = (before: unknown, after: unknown): string[] =>
+  diffConfigs(identityConfig(before), identityConfig(after), UNHASHED);
 
 /** A finished cell's row of results.json, from its report.json and log.jsonl. */
 export async function readCell(gridDir: string, method: string, seed: number): Promise<GridCell> {

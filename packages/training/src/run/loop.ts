@@ -5,10 +5,11 @@
 import { join } from 'node:path';
 import { BatchLoader, type BatchLoaderOptions, poolSynthesizer, sbiSynthesizer } from '@cs-dfd/data';
 import { saveDetector } from '@cs-dfd/detectors';
-import { SynthesisPool } from '@cs-dfd/forgery';
+import { type SelfBlendOptions, SynthesisPool } from '@cs-dfd/forgery';
 import type { Rng } from '@cs-dfd/rng';
 import * as tf from '@tensorflow/tfjs-core';
 import { saveCheckpoint, type TrainerState } from '../checkpoint.js';
+import type { TrainConfig } from '../config.js';
 import {
   diagnosticsLoader,
   type LargeBatchPlan,
@@ -36,6 +37,12 @@ export interface LoopContext {
   memory: MemoryWatch;
 }
 
+/** `selfBlend`'s options from `data.sbi` (absent keys keep SBI's published values). */
+export function sbiOptions(config: TrainConfig): SelfBlendOptions {
+  const { sharpenProbability } = config.data.sbi;
+  return sharpenProbability === undefined ? {} : { sourceTarget: { sharpenProbability } };
+}
+
 /** The loader options of a run's training batches (also the diagnostics loader's, with its own seed). */
 export function loaderOptions(
   setup: RunSetup,
@@ -50,7 +57,9 @@ export function loaderOptions(
     imageSize,
     seed: config.seed,
     sources: plan.sources,
-    ...(usesSbi ? { synthesize: pool === null ? sbiSynthesizer() : poolSynthesizer(pool) } : {}),
+    ...(usesSbi
+      ? { synthesize: pool === null ? sbiSynthesizer(sbiOptions(config)) : poolSynthesizer(pool) }
+      : {}),
     ...(config.data.augment ? {} : { augment: false as const }),
     onBadSample: config.data.onBadSample,
   };
@@ -113,7 +122,9 @@ export async function runLoop(ctx: LoopContext): Promise<void> {
   const { events, hooks, memory } = ctx;
   const usesSbi = plan.sources.includes('synthesized');
   const pool =
-    usesSbi && config.data.sbiWorkers > 0 ? new SynthesisPool({ size: config.data.sbiWorkers }) : null;
+    usesSbi && config.data.sbiWorkers > 0
+      ? new SynthesisPool({ size: config.data.sbiWorkers, options: sbiOptions(config) })
+      : null;
   const options = loaderOptions(ctx.setup, detector.config.inputSize, pool);
   const loader = new BatchLoader(options, state.loaderStep);
   const largeBatch: LargeBatchPlan = largeBatchPlan(config, plan.sources);

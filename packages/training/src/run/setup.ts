@@ -18,7 +18,14 @@ import { writeFileAtomic } from '@cs-dfd/plots';
 import { Rng } from '@cs-dfd/rng';
 import type * as tf from '@tensorflow/tfjs-core';
 import { CHECKPOINT_VERSION, loadCheckpoint, type TrainerState } from '../checkpoint.js';
-import { ConfigError, detectorSetup, diffConfigs, hashOf, type TrainConfig } from '../config.js';
+import {
+  ConfigError,
+  detectorSetup,
+  diffConfigs,
+  hashOf,
+  identityConfig,
+  type TrainConfig,
+} from '../config.js';
 import { type Datasets, loadDatasets } from '../dataset.js';
 import { checkDecodable } from '../evaluation.js';
 import { type MethodPlan, planMethod } from '../method.js';
@@ -34,8 +41,10 @@ import { startLog, truncateLog } from './log-file.js';
  */
 export function resumeHash(config: TrainConfig): string {
   const { epochs: _epochs, ...train } = config.train;
-  const { diagnostics: _diagnostics, ...rest } = config;
-  return hashOf({ ...rest, train: { ...train, steps: 0 } });
+  const { diagnostics: _diagnostics, ...rest } = identityConfig(config) as TrainConfig;
+  // where the dataset cache lives is not what was trained (its folder name carries the data's own hash)
+  const { cacheDir: _where, ...faceworld } = rest.data.faceworld;
+  return hashOf({ ...rest, data: { ...rest.data, faceworld }, train: { ...train, steps: 0 } });
 }
 
 /** Validates the parts of the config whose owners validate them (detector, method), before any slow work. */
@@ -131,7 +140,12 @@ async function changedKeys(out: string, config: TrainConfig): Promise<string> {
   } catch {
     return '';
   }
-  const diff = diffConfigs(before, config, ['train.steps', 'train.epochs', 'diagnostics']);
+  const diff = diffConfigs(identityConfig(before), identityConfig(config), [
+    'train.steps',
+    'train.epochs',
+    'diagnostics',
+    'data.faceworld.cacheDir',
+  ]);
   return diff.length === 0 ? '' : `; changed: ${diff.join('; ')}`;
 }
 

@@ -1,0 +1,26 @@
+// A finished cell must stay finished when the trainer gains a config key: the committed converged-grid cells were
+// written before `data.sbi` and `cgr.warmupSteps` existed, and their recorded hash must still match.
+import { readFile } from 'node:fs/promises';
+import { resolveConfig } from '@cs-dfd/training';
+import { describe, expect, it } from 'vitest';
+import { cellHash, configDiff } from '../src/grid/cells.js';
+
+const CELLS = new URL('../../../docs/results/converged/grid/cells/', import.meta.url);
+
+describe('cell identity across trainer versions', () => {
+  for (const method of ['joint', 'uvs']) {
+    it(`the committed ${method}/seed-0 cell (an older trainer's config.json) keeps its hash`, async () => {
+      const record = JSON.parse(await readFile(new URL(`${method}/seed-0/cell.json`, CELLS), 'utf8')) as {
+        configHash: string;
+        config: unknown;
+      };
+      const now = resolveConfig(record.config);
+      expect(cellHash(now)).toBe(record.configHash);
+      expect(configDiff(record.config, now)).toEqual([]);
+      const old = record.config as { cgr: object };
+      const changed = resolveConfig({ ...old, cgr: { ...old.cgr, warmupSteps: 100 } });
+      expect(cellHash(changed)).not.toBe(record.configHash);
+      expect(configDiff(record.config, changed)).toEqual(['cgr.warmupSteps: unset -> 100']);
+    });
+  }
+});
