@@ -106,6 +106,11 @@ const OptimizerSchema = z
     beta1: z.number().min(0).lt(1).default(0.9),
     beta2: z.number().min(0).lt(1).default(0.999),
     epsilon: z.number().gt(0).default(1e-7),
+    /**
+     * The backbone's learning rate as a fraction of the head's (both follow the schedule): 1 trains both alike,
+     * 0 freezes the backbone's weights, 0.1 is the usual choice when fine-tuning published weights.
+     */
+    backboneLrFactor: z.number().min(0).max(1).default(1),
   })
   .strict();
 
