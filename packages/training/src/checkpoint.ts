@@ -1,5 +1,6 @@
 /**
- * Resumable checkpoints: `DIR/checkpoint/` holds the detector (its tfjs save format), the optimizer's state,
+ * Resumable checkpoints: `DIR/checkpoint/` holds the detector (its tfjs save format), the optimizer's state (one
+ * file pair per parameter group when the backbone has its own learning rate),
  * the trainer state (step, RNG, best validation score, counters, the aggregator's own state), the EMAs of the
  * per-source gradients behind the logged `emaCosine`, and `manifest.json` with a SHA-256 of every file.
  * A checkpoint is written into a temporary folder and renamed into place, so a kill at any moment leaves either
@@ -17,14 +18,21 @@ import { writeFileAtomic } from '@cs-dfd/plots';
 import type { RngState } from '@cs-dfd/rng';
 import * as tf from '@tensorflow/tfjs-core';
 import { exists } from './fs-utils.js';
+import { GroupedOptimizer } from './optimizer.js';
 
 /**
  * Bumped when the layout changes. 2: the aggregator's state (`state.json` `aggregator`) and the gradient EMAs
  * (`ema-gradients.bin/.json`, `state.json` `emaCosine`). A version-1 checkpoint lacks both, so a resume from it
  * could not continue bit for bit (GradVac would restart its targets, the EMA cosine its averages): it is refused
- * with a {@link CheckpointError} that says so, rather than loaded with silent defaults.
+ * with a {@link CheckpointError} that says so, rather than loaded with silent defaults. 3: parameter groups
+ * (`optimizer.backboneLrFactor` < 1) keep each group's optimizer state in `optimizer-<group>.bin/.json` and list
+ * the groups in `state.json` `optimizerGroups`; a version-2 checkpoint is the one-group layout a run at factor 1
+ * still writes, so it loads unchanged (older code refuses a version-3 one by its number instead of missing files).
  */
-export const CHECKPOINT_VERSION = 2;
+export const CHECKPOINT_VERSION = 3;
+
+/** Versions {@link loadCheckpoint} reads. */
+const READABLE_VERSIONS = [2, CHECKPOINT_VERSION];
 
 /** Trainer state beside the weights. */
 export interface TrainerState {
@@ -47,6 +55,11 @@ export interface TrainerState {
   emaCosine?: { beta: number; count: number } | null;
   /** Training samples skipped as bad so far (`data.onBadSample=skip`), carried across resumes; absent: none. */
   skippedSamples?: SkippedSample[];
+  /**
+   * The optimizer's parameter groups (name and learning-rate factor); absent or null for one plain optimizer.
+   * Written by {@link saveCheckpoint} from the optimizer it is given.
+   */
+  optimizerGroups?: { name: string; factor: number }[] | null;
 }
 
 /** What a checkpoint carries besides the detector and the optimizer. */
@@ -111,6 +124,24 @@ async function optimizerArtifacts(optimizer: tf.Optimizer): Promise<{ data: Uint
   return { data: new Uint8Array(data as ArrayBuffer), specs: JSON.stringify(specs) };
 }
 
+/**
+ * The optimizers whose state a checkpoint keeps, each with its file stem: one plain optimizer as `optimizer`, or
+ * each stepped group of a {@link GroupedOptimizer} as `optimizer-<group>` (a frozen group has no state).
+ */
+function optimizerParts(optimizer: tf.Optimizer): { stem: string; optimizer: tf.Optimizer }[] {
+  if (!(optimizer instanceof GroupedOptimizer)) return [{ stem: 'optimizer', optimizer }];
+  return optimizer.groups.flatMap((g) =>
+    g.optimizer === null ? [] : [{ stem: `optimizer-${g.name}`, optimizer: g.optimizer }],
+  );
+}
+
+/** What `state.json` records of the optimizer's groups (null: one plain optimizer). */
+function groupsOf(optimizer: tf.Optimizer): { name: string; factor: number }[] | null {
+  return optimizer instanceof GroupedOptimizer
+    ? optimizer.groups.map((g) => ({ name: g.name, factor: g.factor }))
+    : null;
+}
+
 /** Encodes the tracker's EMAs as a tfjs weights blob + specs, entries named `<task>:<parameter>`. */
 async function emaArtifacts(tracker: EmaCosineTracker): Promise<{ data: Uint8Array; specs: string }> {
   const snap = tracker.snapshot();
@@ -141,9 +172,11 @@ export async function saveCheckpoint(
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
   await saveDetector(detector, join(tmp, 'model'));
-  const opt = await optimizerArtifacts(optimizer);
-  await writeFileAtomic(join(tmp, 'optimizer.bin'), opt.data);
-  await writeFileAtomic(join(tmp, 'optimizer.json'), opt.specs);
+  for (const part of optimizerParts(optimizer)) {
+    const opt = await optimizerArtifacts(part.optimizer);
+    await writeFileAtomic(join(tmp, `${part.stem}.bin`), opt.data);
+    await writeFileAtomic(join(tmp, `${part.stem}.json`), opt.specs);
+  }
   const tracker = extras.emaCosine;
   if (tracker !== undefined) {
     const ema = await emaArtifacts(tracker);
@@ -152,6 +185,8 @@ export async function saveCheckpoint(
   }
   const saved: TrainerState = {
     ...state,
+    version: CHECKPOINT_VERSION,
+    optimizerGroups: groupsOf(optimizer),
     emaCosine: tracker === undefined ? null : { beta: tracker.beta, count: tracker.count },
   };
   await writeFileAtomic(join(tmp, 'state.json'), `${JSON.stringify(saved, null, 2)}\n`);
@@ -191,7 +226,7 @@ export async function verifyCheckpoint(folder: string): Promise<void> {
       'manifest.json',
     );
   }
-  if (manifest.version !== CHECKPOINT_VERSION) {
+  if (!READABLE_VERSIONS.includes(manifest.version)) {
     const why =
       manifest.version === 1
         ? ': version 1 (written before the aggregator state and the gradient EMAs were saved) cannot be resumed bit for bit; start the run again without --resume'
@@ -221,6 +256,26 @@ export async function verifyCheckpoint(folder: string): Promise<void> {
   }
 }
 
+/** Restores one optimizer's state from `folder/<stem>.bin/.json` (written by `optimizerArtifacts`). */
+async function restoreOptimizerFrom(folder: string, stem: string, optimizer: tf.Optimizer): Promise<void> {
+  const specs = JSON.parse(
+    await readFile(join(folder, `${stem}.json`), 'utf8'),
+  ) as tf.io.WeightsManifestEntry[];
+  const bin = await readFile(join(folder, `${stem}.bin`));
+  const map = tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), specs);
+  const weights = specs
+    .filter((s) => !s.name.startsWith('__'))
+    .map((s) => ({ name: s.name.slice(s.name.indexOf(':') + 1), tensor: map[s.name]! }));
+  if (weights.length > 0) await optimizer.setWeights(weights);
+  const powers = adamPowers(optimizer);
+  if (powers && map.__accBeta1 && map.__accBeta2) {
+    powers.accBeta1.assign(map.__accBeta1 as tf.Scalar);
+    powers.accBeta2.assign(map.__accBeta2 as tf.Scalar);
+  }
+  // setWeights copied what it keeps into variables; the decoded tensors are no longer needed.
+  tf.dispose(Object.values(map));
+}
+
 /** A loaded checkpoint: a detector with the saved weights, and the state to give the optimizer and the loop. */
 export interface LoadedCheckpoint {
   folder: string;
@@ -245,35 +300,28 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const folder = await checkpointFolder(dir);
   await verifyCheckpoint(folder);
   const state = JSON.parse(await readFile(join(folder, 'state.json'), 'utf8')) as TrainerState;
-  if (state.version !== CHECKPOINT_VERSION) {
+  if (!READABLE_VERSIONS.includes(state.version)) {
     throw new CheckpointError(
-      `${folder}/state.json: version ${state.version}, expected ${CHECKPOINT_VERSION}`,
+      `${folder}/state.json: version ${state.version}, expected one of ${READABLE_VERSIONS.join(', ')}`,
       'state.json',
     );
   }
   const detector = await loadDetector(join(folder, 'model'));
-  const specs = JSON.parse(
-    await readFile(join(folder, 'optimizer.json'), 'utf8'),
-  ) as tf.io.WeightsManifestEntry[];
-  const bin = await readFile(join(folder, 'optimizer.bin'));
-  const data = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength);
   return {
     folder,
     detector,
     state,
     async restoreOptimizer(optimizer) {
-      const map = tf.io.decodeWeights(data, specs);
-      const weights = specs
-        .filter((s) => !s.name.startsWith('__'))
-        .map((s) => ({ name: s.name.slice(s.name.indexOf(':') + 1), tensor: map[s.name]! }));
-      if (weights.length > 0) await optimizer.setWeights(weights);
-      const powers = adamPowers(optimizer);
-      if (powers && map.__accBeta1 && map.__accBeta2) {
-        powers.accBeta1.assign(map.__accBeta1 as tf.Scalar);
-        powers.accBeta2.assign(map.__accBeta2 as tf.Scalar);
+      const saved = JSON.stringify(state.optimizerGroups ?? null);
+      const want = JSON.stringify(groupsOf(optimizer));
+      if (saved !== want) {
+        throw new CheckpointError(
+          `${folder}/state.json: optimizerGroups: the checkpoint's optimizer has groups ${saved}, this run's ${want} (optimizer.backboneLrFactor differs)`,
+          'state.json',
+        );
       }
-      // setWeights copied what it keeps into variables; the decoded tensors are no longer needed.
-      tf.dispose(Object.values(map));
+      for (const part of optimizerParts(optimizer))
+        await restoreOptimizerFrom(folder, part.stem, part.optimizer);
     },
     restoreAggregator(aggregator) {
       const saved = state.aggregator ?? null;

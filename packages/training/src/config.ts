@@ -121,6 +121,11 @@ const OptimizerSchema = z
     beta1: z.number().min(0).lt(1).default(0.9),
     beta2: z.number().min(0).lt(1).default(0.999),
     epsilon: z.number().gt(0).default(1e-7),
+    /**
+     * The backbone's learning rate as a fraction of the head's (both follow the schedule): 1 trains both alike,
+     * 0 freezes the backbone's weights, 0.1 is the usual choice when fine-tuning published weights.
+     */
+    backboneLrFactor: z.number().min(0).max(1).default(1),
   })
   .strict();
 
@@ -401,6 +406,7 @@ export function hashOf(v: unknown): string {
 export const NEUTRAL_VALUES: Readonly<Record<string, unknown>> = {
   'data.sbi': {},
   'cgr.warmupSteps': 0,
+  'optimizer.backboneLrFactor': 1,
 };
 
 /**

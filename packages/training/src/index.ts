@@ -80,7 +80,12 @@ export {
   parseMethodLabel,
   planMethod,
 } from './method.js';
-export { makeOptimizer } from './optimizer.js';
+export {
+  GroupedOptimizer,
+  makeOptimizer,
+  type OptimizerGroup,
+  type ParameterGroups,
+} from './optimizer.js';
 export { barProgress, defaultProgress, lineProgress, type Progress, silentProgress } from './progress.js';
 export {
   type GradCamImage,

@@ -104,9 +104,15 @@ export function learningRate(config: TrainConfig, step: number): number {
   return lr * (minFactor + (1 - minFactor) * 0.5 * (1 + Math.cos(Math.PI * t)));
 }
 
-/** Sets the learning rate of any tfjs optimizer (they read it on every `applyGradients`). */
+/**
+ * Sets the learning rate of any tfjs optimizer. SGD and momentum keep it as a scalar tensor that only their own
+ * `setLearningRate` renews (assigning `learningRate` alone left them at `optimizer.lr` for the whole run); Adam
+ * reads the property on every `applyGradients`.
+ */
 export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
-  (optimizer as unknown as { learningRate: number }).learningRate = lr;
+  const o = optimizer as unknown as { learningRate: number; setLearningRate?: (lr: number) => void };
+  if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
+  else o.learningRate = lr;
 }
 
 /** Optional per-step instruments of {@link runStep}. */

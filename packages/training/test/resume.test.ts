@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stepLog, weightsOf } from '@cs-dfd/test-utils/training';
 import { describe, expect, it } from 'vitest';
-import { CheckpointError, loadCheckpoint, resolveConfig, train } from '../src/index.js';
+import { CheckpointError, loadCheckpoint, makeOptimizer, resolveConfig, train } from '../src/index.js';
 import { tinyRaw } from './fixture.js';
 
 describe('resume', () => {
@@ -31,11 +31,84 @@ describe('resume', () => {
     const out = await mkdtemp(join(tmpdir(), 'cs-dfd-train-v1-'));
     await train({ config: resolveConfig(tinyRaw(['train.steps=1', 'train.checkpointEvery=1'])), out });
     const manifest = join(out, 'checkpoint', 'manifest.json');
-    await writeFile(manifest, (await readFile(manifest, 'utf8')).replace('"version": 2', '"version": 1'));
+    await writeFile(manifest, (await readFile(manifest, 'utf8')).replace('"version": 3', '"version": 1'));
     await expect(loadCheckpoint(out)).rejects.toThrow(CheckpointError);
     await expect(loadCheckpoint(out)).rejects.toThrow(
-      /checkpoint version 1, expected 2: version 1 \(written before the aggregator state and the gradient EMAs were saved\) cannot be resumed bit for bit/,
+      /checkpoint version 1, expected 3: version 1 \(written before the aggregator state and the gradient EMAs were saved\) cannot be resumed bit for bit/,
     );
+  });
+});
+
+describe('resume with parameter groups (optimizer.backboneLrFactor)', () => {
+  const sets = (steps: number, factor: string) => [
+    `train.steps=${steps}`,
+    'train.batchSize=3',
+    'train.checkpointEvery=2',
+    'train.evalEvery=2',
+    'schedule.kind=constant',
+    `optimizer.backboneLrFactor=${factor}`,
+  ];
+
+  it("factor 0.1: resumed at 4 and run to 6 equals 6 straight bit for bit, both groups' optimizer states included", async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'cs-dfd-train-groups-'));
+    const [resumed, straight] = [join(tmp, 'resumed'), join(tmp, 'straight')];
+    await train({ config: resolveConfig(tinyRaw(sets(4, '0.1'))), out: resumed });
+    const state = JSON.parse(await readFile(join(resumed, 'checkpoint', 'state.json'), 'utf8'));
+    expect(state.optimizerGroups).toEqual([
+      { name: 'backbone', factor: 0.1 },
+      { name: 'head', factor: 1 },
+    ]);
+    await train({ config: resolveConfig(tinyRaw(sets(6, '0.1'))), out: resumed, resume: true });
+    await train({ config: resolveConfig(tinyRaw(sets(6, '0.1'))), out: straight });
+    const model = async (o: string) => weightsOf(join(o, 'checkpoint', 'model'));
+    expect((await model(resumed)).equals(await model(straight))).toBe(true);
+    for (const f of ['optimizer-backbone.bin', 'optimizer-head.bin']) {
+      expect(await sameFile(resumed, straight, f), f).toBe(true);
+    }
+    expect(await stepLog(resumed)).toEqual(await stepLog(straight));
+  });
+
+  it('a checkpoint of one factor refuses an optimizer of another, naming optimizerGroups', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cs-dfd-train-groups-refuse-'));
+    await train({ config: resolveConfig(tinyRaw(sets(1, '0.1'))), out });
+    const ck = await loadCheckpoint(out);
+    const plain = makeOptimizer(resolveConfig(tinyRaw(sets(1, '1'))));
+    await expect(ck.restoreOptimizer(plain)).rejects.toThrow(
+      /state\.json: optimizerGroups: the checkpoint's optimizer has groups \[\{"name":"backbone","factor":0\.1\},\{"name":"head","factor":1\}\], this run's null/,
+    );
+    const frozen = makeOptimizer(resolveConfig(tinyRaw(sets(1, '0'))), ck.detector);
+    await expect(ck.restoreOptimizer(frozen)).rejects.toThrow(CheckpointError);
+    plain.dispose();
+    frozen.dispose();
+    ck.detector.dispose();
+  });
+
+  it('factor 0: the frozen backbone has no optimizer state; a resume continues bit for bit', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'cs-dfd-train-frozen-'));
+    const [resumed, straight] = [join(tmp, 'resumed'), join(tmp, 'straight')];
+    await train({ config: resolveConfig(tinyRaw(sets(2, '0'))), out: resumed });
+    await expect(readFile(join(resumed, 'checkpoint', 'optimizer-backbone.bin'))).rejects.toThrow(/ENOENT/);
+    await train({ config: resolveConfig(tinyRaw(sets(4, '0'))), out: resumed, resume: true });
+    await train({ config: resolveConfig(tinyRaw(sets(4, '0'))), out: straight });
+    expect(
+      (await weightsOf(join(resumed, 'checkpoint', 'model'))).equals(
+        await weightsOf(join(straight, 'checkpoint', 'model')),
+      ),
+    ).toBe(true);
+    expect(await sameFile(resumed, straight, 'optimizer-head.bin')).toBe(true);
+  });
+
+  it('a version-2 checkpoint (one optimizer, the layout factor 1 still writes) resumes', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'cs-dfd-train-v2-'));
+    const [resumed, straight] = [join(tmp, 'resumed'), join(tmp, 'straight')];
+    await train({ config: resolveConfig(tinyRaw(sets(2, '1'))), out: resumed });
+    const manifest = join(resumed, 'checkpoint', 'manifest.json');
+    await writeFile(manifest, (await readFile(manifest, 'utf8')).replace('"version": 3', '"version": 2'));
+    expect((await loadCheckpoint(resumed)).state.optimizerGroups).toBeNull();
+    await train({ config: resolveConfig(tinyRaw(sets(4, '1'))), out: resumed, resume: true });
+    await train({ config: resolveConfig(tinyRaw(sets(4, '1'))), out: straight });
+    expect(await sameFile(resumed, straight, 'optimizer.bin')).toBe(true);
+    expect(JSON.parse(await readFile(manifest, 'utf8')).version).toBe(3);
   });
 });
 

@@ -37,7 +37,8 @@ import { startLog, truncateLog } from './log-file.js';
  * The config hash a checkpoint must match: everything but the step budget, which a resume may extend, and the
  * `diagnostics` section, which only observes (it changes no weight, batch or RNG draw; a different `emaBeta` is
  * refused by the checkpoint's EMA check instead). Leaving the section out also keeps checkpoints written before it
- * existed resumable.
+ * existed resumable; so does leaving out `optimizer.backboneLrFactor` at its default 1, the behaviour before the
+ * key existed.
  */
 export function resumeHash(config: TrainConfig): string {
   const { epochs: _epochs, ...train } = config.train;
@@ -159,7 +160,6 @@ export async function startOrResume(
   events: TrainEmitter,
 ): Promise<RunModel> {
   const { config, out, plan } = setup;
-  const optimizer = makeOptimizer(config);
   // Two sources only: that is the pair whose cosine is logged, and K = 1 has no conflict to estimate.
   const emaCosine = plan.sources.length === 2 ? new EmaCosineTracker(config.diagnostics.emaBeta) : undefined;
   const logFile = join(out, 'log.jsonl');
@@ -180,6 +180,7 @@ export async function startOrResume(
         throw e;
       }
     }
+    const optimizer = makeOptimizer(config, ck.detector);
     await ck.restoreOptimizer(optimizer);
     await ck.restoreEmaCosine(emaCosine);
     ck.restoreAggregator(plan.aggregator);
@@ -199,6 +200,7 @@ export async function startOrResume(
       text: `weights: ${r.loaded.length} tensors from ${detectorKeys.weights} (${r.format})`,
     });
   }
+  const optimizer = makeOptimizer(config, detector);
   const state: TrainerState = {
     version: CHECKPOINT_VERSION,
     step: 0,
