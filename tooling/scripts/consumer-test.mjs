@@ -6,10 +6,14 @@
 //  2. runs every README example verbatim (```js as is; ```ts type-checked by tsc --noEmit under
 //     moduleResolution nodenext and bundler, then run with its types stripped),
 //  3. bundles each browser-safe package's entry points with esbuild for the browser.
-// Any missing dependency fails 1 or 2 (ERR_MODULE_NOT_FOUND) or 3 (unresolved import). Needs the npm registry.
+//  4. checks each README's links: a relative link must resolve inside the package and to a file its tarball ships
+//     (the design is cited as plain text, "DESIGN §N in the repository", and so is never a link).
+// Any missing dependency fails 1 or 2 (ERR_MODULE_NOT_FOUND) or 3 (unresolved import). Needs the npm registry
+// (npm install --prefer-offline: what is in the npm cache is not fetched again). One `pnpm -r pack` packs every
+// package, one `npm install` installs every tarball; examples run CONSUMER_JOBS at a time (default: half the cores, at least 2).
 // Examples: every ```js / ```ts block of packages/*/README.md with an `import ... from` line, except a block right
 // after the line `<!-- consumer-test: skip -->` (an illustrative snippet). Run after `pnpm build`.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -19,8 +23,8 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism, tmpdir } from 'node:os';
+import { isAbsolute, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -106,6 +110,89 @@ export function missingFromInstallLine(/** @type {string} */ readme) {
   return [...wanted].filter((p) => !listed.has(p)).sort();
 }
 
+/**
+ * The relative link targets of a README (`[text](target)`, `<img src>`/`<a href>`), without `#fragment` or `?query`;
+ * web (`scheme:`), `mailto:` and in-page (`#...`) links left out.
+ * @param {string} readme
+ */
+export function relativeLinks(readme) {
+  const out = [];
+  const targets = [
+    ...[...readme.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => m[1] ?? ''),
+    ...[...readme.matchAll(/^\s*\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)/gm)].map((m) => m[1] ?? ''),
+    ...[...readme.matchAll(/\b(?:href|src)\s*=\s*["']([^"']+)["']/g)].map((m) => m[1] ?? ''),
+  ];
+  for (const t of targets) {
+    if (t === '' || t.startsWith('#') || /^[a-z][a-z0-9+.-]*:/i.test(t) || t.startsWith('//')) continue;
+    const path = t.split(/[#?]/)[0] ?? '';
+    if (path !== '') out.push(path);
+  }
+  return out;
+}
+
+/** The relative links of a README that leave the package folder (`../`, absolute paths): they never ship. */
+export function linksOutsidePackage(/** @type {string} */ readme) {
+  return relativeLinks(readme).filter((t) => {
+    if (isAbsolute(t)) return true;
+    const n = normalize(t);
+    return n === '..' || n.startsWith('../') || n.startsWith('..\\');
+  });
+}
+
+/**
+ * A README that cites the design must say where it is: its first `DESIGN §N` reads "... in the repository" (the
+ * design does not ship with the package). Returns the first citation's text when it does not, else `undefined`.
+ * @param {string} readme
+ */
+export function unplacedDesignCitation(readme) {
+  const m = /DESIGN\s+§[^\n]*(?:\n[^\n]*)?/.exec(readme);
+  if (!m) return undefined;
+  const sentence = m[0].split(/[.!?](?:\s|$)/)[0] ?? m[0];
+  return /in the\s+repository/.test(sentence) ? undefined : sentence.trim();
+}
+
+/**
+ * A module that imports an example exporting `history` (per step, each task's loss) and throws unless every task's
+ * last loss is finite and below 20 % of its first, and an exported `sineLoss` (model.predict after training) too.
+ * @param {string} example the example module's specifier
+ */
+export function trainedCheck(example) {
+  return `import * as ex from '${example}';
+const first = ex.history[0], last = ex.history.at(-1);
+if (!first || !last) throw new Error('the example recorded no training history');
+first.forEach((f, k) => {
+  if (!(Number.isFinite(last[k]) && last[k] < 0.2 * f))
+    throw new Error(\`task \${k} did not train: loss \${f} -> \${last[k]} (want below 20 % of the first)\`);
+});
+if ('sineLoss' in ex && !(ex.sineLoss < 0.2 * first[0]))
+  throw new Error(\`model.predict after training: loss \${ex.sineLoss}, not below 20 % of \${first[0]}\`);
+console.log(\`trained: \${first.map((f, k) => \`\${f.toFixed(4)} -> \${last[k].toFixed(4)}\`).join(', ')}\`);
+`;
+}
+
+/** Runs `tasks` (functions returning promises) at most `limit` at a time, in order of start. */
+async function pool(tasks, limit) {
+  const results = new Array(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      results[i] = await tasks[i]();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, worker));
+  return results;
+}
+
+/** execFile as a promise that resolves to `{ ok, stdout, stderr, message }` (never rejects). */
+function run(cmd, args, cwd, extra = {}) {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 << 20, ...extra }, (err, stdout, stderr) =>
+      resolve({ ok: !err, stdout, stderr, message: err?.message ?? '' }),
+    );
+  });
+}
+
 function sh(cmd, args, cwd, extra = {}) {
   return execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', ...extra });
 }
@@ -129,8 +216,10 @@ function workspaceVersion(name, packages) {
   return 'latest';
 }
 
-function main() {
+async function main() {
   const t0 = performance.now();
+  const seconds = (from) => ((performance.now() - from) / 1000).toFixed(1);
+  const jobs = Number(process.env.CONSUMER_JOBS) || Math.max(2, Math.floor(availableParallelism() / 2));
   const failures = [];
   const packages = publishable();
   const work = mkdtempSync(join(tmpdir(), 'cs-dfd-consumer-'));
@@ -138,24 +227,48 @@ function main() {
   mkdirSync(tarballs);
   const project = join(work, 'project');
   mkdirSync(project);
-  console.log(`consumer test in ${work}`);
+  console.log(`consumer test in ${work} (${packages.length} packages, ${jobs} examples at a time)`);
 
-  // 1. install lines
+  // 1. install lines, design citations, links that leave the package
   const examples = [];
+  const readmes = new Map();
   for (const { dir, pkg } of packages) {
     const readme = existsSync(join(dir, 'README.md')) ? readFileSync(join(dir, 'README.md'), 'utf8') : '';
+    readmes.set(pkg.name, readme);
     const missing = missingFromInstallLine(readme);
     if (missing.length > 0)
       failures.push(`${pkg.name}: README install line lacks ${missing.join(', ')} (imported by its example)`);
+    const citation = unplacedDesignCitation(readme);
+    if (citation !== undefined)
+      failures.push(
+        `${pkg.name}: README cites the design without saying it is in the repository: "${citation}" (write "DESIGN §N in the repository")`,
+      );
+    for (const link of linksOutsidePackage(readme))
+      failures.push(`${pkg.name}: README links to ${link}, outside the package (it does not ship)`);
     readmeExamples(readme).forEach((e, i) =>
       examples.push({ ...e, pkg: pkg.name, file: `${pkg.name.replace(/\W/g, '_')}_${i}` }),
     );
   }
 
-  // 2. pack and install
-  for (const { dir } of packages)
-    sh('npx', ['-y', 'pnpm@10.34.9', 'pack', '--pack-destination', tarballs], dir);
+  // 2. pack (one pnpm call: it rewrites workspace: ranges) and install (one npm call)
+  let t = performance.now();
+  sh(
+    'npx',
+    [
+      '-y',
+      'pnpm@10.34.9',
+      '--recursive',
+      ...packages.flatMap(({ pkg }) => ['--filter', pkg.name]),
+      'pack',
+      '--pack-destination',
+      tarballs,
+    ],
+    ROOT,
+  );
   const tgz = readdirSync(tarballs).map((f) => join(tarballs, f));
+  if (tgz.length !== packages.length)
+    throw new Error(`pnpm pack wrote ${tgz.length} tarballs for ${packages.length} packages (${tarballs})`);
+  console.log(`packed ${tgz.length} packages in ${seconds(t)} s`);
   const external = new Set(
     examples.flatMap((e) => importedPackages(e.code)).filter((p) => !p.startsWith('@cs-dfd/')),
   );
@@ -165,19 +278,41 @@ function main() {
     join(project, 'package.json'),
     `${JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2)}\n`,
   );
-  const t1 = performance.now();
-  sh('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tgz, ...extras, ...tools], project);
-  const installMs = performance.now() - t1;
-  console.log(`installed ${tgz.length} tarballs + ${extras.join(' ')} in ${(installMs / 1000).toFixed(1)} s`);
+  t = performance.now();
+  sh(
+    'npm',
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      ...tgz,
+      ...extras,
+      ...tools,
+    ],
+    project,
+  );
+  console.log(`installed ${tgz.length} tarballs + ${extras.join(' ')} in ${seconds(t)} s`);
 
-  // 3. examples
+  // links inside the package must name a file its tarball ships
+  for (const { pkg } of packages) {
+    const installed = join(project, 'node_modules', pkg.name);
+    for (const link of relativeLinks(readmes.get(pkg.name) ?? '')) {
+      if (linksOutsidePackage(`[](${link})`).length > 0) continue; // reported above
+      if (!existsSync(join(installed, decodeURIComponent(link))))
+        failures.push(`${pkg.name}: README links to ${link}, which its tarball does not ship`);
+    }
+  }
+
+  // 3. examples: tsc under both resolutions, then each example run, `jobs` at a time
+  t = performance.now();
   const tsFiles = [];
   for (const e of examples) {
     writeFileSync(join(project, `${e.file}.${e.lang === 'ts' ? 'mts' : 'mjs'}`), e.code);
     if (e.lang === 'ts') tsFiles.push(`${e.file}.mts`);
   }
-  for (const resolution of ['nodenext', 'bundler']) {
-    if (tsFiles.length === 0) break;
+  const tscRuns = ['nodenext', 'bundler'].map((resolution) => {
     const config = {
       compilerOptions: {
         target: 'ES2022',
@@ -193,37 +328,55 @@ function main() {
       files: tsFiles,
     };
     writeFileSync(join(project, `tsconfig.${resolution}.json`), JSON.stringify(config, null, 2));
-    try {
-      sh(join(project, 'node_modules/.bin/tsc'), ['-p', `tsconfig.${resolution}.json`], project);
-    } catch (e) {
-      failures.push(`tsc (moduleResolution ${resolution}):\n${e.stdout}${e.stderr}`);
-    }
-  }
-  const esbuild = join(project, 'node_modules/.bin/esbuild');
-  for (const e of examples) {
-    let file = `${e.file}.mjs`;
-    if (e.lang === 'ts') {
-      sh(
-        esbuild,
-        [`${e.file}.mts`, '--format=esm', `--outfile=${e.file}.run.mjs`, '--log-level=error'],
+    return async () => {
+      const r = await run(
+        join(project, 'node_modules/.bin/tsc'),
+        ['-p', `tsconfig.${resolution}.json`],
         project,
       );
+      if (!r.ok) failures.push(`tsc (moduleResolution ${resolution}):\n${r.stdout}${r.stderr}`);
+      console.log(
+        `${r.ok ? 'ok  ' : 'FAIL'} tsc --noEmit, moduleResolution ${resolution} (${tsFiles.length} files)`,
+      );
+    };
+  });
+  const esbuild = join(project, 'node_modules/.bin/esbuild');
+  const exampleRuns = examples.map((e) => async () => {
+    let file = `${e.file}.mjs`;
+    if (e.lang === 'ts') {
       file = `${e.file}.run.mjs`;
+      const strip = await run(
+        esbuild,
+        [`${e.file}.mts`, '--format=esm', `--outfile=${file}`, '--log-level=error'],
+        project,
+      );
+      if (!strip.ok) {
+        failures.push(`${e.pkg} README:${e.line} (ts) does not compile:\n${strip.stderr || strip.message}`);
+        return;
+      }
+    }
+    // An example that exports its training `history` (multitask's two-head models, the tf.layers one among them)
+    // must also have trained: each task's last loss below 20 % of its first.
+    if (/^export const history\b/m.test(e.code)) {
+      const check = `${e.file}.trained.mjs`;
+      writeFileSync(join(project, check), trainedCheck(`./${file}`));
+      file = check;
     }
     const started = performance.now();
-    try {
-      sh(process.execPath, [file], project, { timeout: 300_000 });
-      console.log(
-        `ok   ${e.pkg} README:${e.line} (${e.lang}) ${((performance.now() - started) / 1000).toFixed(1)} s`,
-      );
-    } catch (err) {
-      failures.push(`${e.pkg} README:${e.line} (${e.lang}) failed:\n${err.stderr || err.message}`);
-      console.log(`FAIL ${e.pkg} README:${e.line}`);
-    }
-  }
+    const r = await run(process.execPath, [file], project, { timeout: 300_000 });
+    if (!r.ok) failures.push(`${e.pkg} README:${e.line} (${e.lang}) failed:\n${r.stderr || r.message}`);
+    const trained = r.stdout.match(/^trained: .*$/m)?.[0];
+    console.log(
+      `${r.ok ? 'ok  ' : 'FAIL'} ${e.pkg} README:${e.line} (${e.lang}) ${seconds(started)} s${trained ? ` (${trained})` : ''}`,
+    );
+  });
+  // tsc first (the longest single task), so it overlaps the examples
+  await pool([...tscRuns, ...exampleRuns], jobs);
+  console.log(`type-checked and ran ${examples.length} examples in ${seconds(t)} s`);
 
   // 4. browser bundles
-  for (const [name, nodeOnly] of Object.entries(BROWSER_SAFE)) {
+  t = performance.now();
+  const bundles = Object.entries(BROWSER_SAFE).map(([name, nodeOnly]) => async () => {
     const pkg = JSON.parse(readFileSync(join(project, 'node_modules', name, 'package.json'), 'utf8'));
     const subpaths = Object.keys(pkg.exports ?? { '.': null }).filter(
       (s) => s !== './package.json' && !nodeOnly.includes(s),
@@ -233,30 +386,28 @@ function main() {
       .join('\n');
     const file = `bundle_${name.replace(/\W/g, '_')}.mjs`;
     writeFileSync(join(project, file), `${entry}\n`);
-    try {
-      sh(
-        esbuild,
-        [file, '--bundle', '--platform=browser', '--format=esm', '--outfile=/dev/null', '--log-level=error'],
-        project,
-      );
-      console.log(`ok   browser bundle of ${name} (${subpaths.join(', ')})`);
-    } catch (err) {
-      failures.push(`browser bundle of ${name} failed:\n${err.stderr || err.message}`);
-      console.log(`FAIL browser bundle of ${name}`);
-    }
-  }
+    const r = await run(
+      esbuild,
+      [file, '--bundle', '--platform=browser', '--format=esm', '--outfile=/dev/null', '--log-level=error'],
+      project,
+    );
+    if (!r.ok) failures.push(`browser bundle of ${name} failed:\n${r.stderr || r.message}`);
+    console.log(`${r.ok ? 'ok  ' : 'FAIL'} browser bundle of ${name} (${subpaths.join(', ')})`);
+  });
+  await pool(bundles, jobs);
+  console.log(`bundled ${bundles.length} packages for the browser in ${seconds(t)} s`);
 
-  const total = (performance.now() - t0) / 1000;
+  const total = seconds(t0);
   if (failures.length > 0) {
     console.error(
-      `\n${failures.length} consumer-test failure(s) (${total.toFixed(0)} s; files kept in ${work}):\n\n${failures.join('\n\n')}`,
+      `\n${failures.length} consumer-test failure(s) (${total} s; files kept in ${work}):\n\n${failures.join('\n\n')}`,
     );
     process.exit(1);
   }
   rmSync(work, { recursive: true, force: true });
   console.log(
-    `consumer test passed: ${examples.length} README examples, ${Object.keys(BROWSER_SAFE).length} browser bundles, ${total.toFixed(0)} s`,
+    `consumer test passed: ${packages.length} packages, ${examples.length} README examples, ${bundles.length} browser bundles, ${total} s`,
   );
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

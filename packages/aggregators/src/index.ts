@@ -71,8 +71,12 @@ export const AGGREGATORS: readonly AggregatorEntry[] = [
 
 /** Error for an unknown name: lists the known ones. */
 export class UnknownAggregatorError extends Error {
+  /** The error's class name. */
   override readonly name = 'UnknownAggregatorError';
-  constructor(readonly requested: string) {
+  constructor(
+    /** The name asked for. */
+    readonly requested: string,
+  ) {
     super(`unknown aggregator "${requested}"; known: ${AGGREGATORS.map((a) => a.name).join(', ')}`);
   }
 }

@@ -4,6 +4,7 @@
  * Second-order-safe ops live in `@cs-dfd/backend/ops`.
  */
 export { BackendError, type BackendErrorCode } from './errors.js';
+export type { Pool } from './gradients/pool.js';
 export {
   CORRECTED_GRADIENTS,
   ensureCoreGradients,

@@ -85,6 +85,7 @@ export interface Projection {
 export class ProjectionHead {
   private readonly params: { Wp: Param; bp: Param; v: Param; b: Param };
 
+  /** @internal A detector builds its head on its own parameter table ({@link createDetector}). */
   constructor(
     scope: ParamScope,
     /** Feature dimension D. */

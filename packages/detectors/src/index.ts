@@ -59,6 +59,7 @@ export {
   writeSafetensors,
 } from './io/safetensors.js';
 export {
+  type Layout as TorchLayout,
   LinearClassifier,
   loadTorchWeights,
   saveTorchWeights,
@@ -82,3 +83,4 @@ export {
   type WeightLoadReport,
 } from './io/weights.js';
 export { type BatchNormOptions, CONV_PADDINGS, type ConvPadding, type ForwardContext } from './layers.js';
+export type { ParamGroup } from './params.js';

@@ -56,7 +56,7 @@ export {
   LandmarksSchema,
   validateIndex,
 } from './schema.js';
-export { deriveSeed, rngFor, Stream } from './seed.js';
+export { deriveSeed, rngFor, Stream, type StreamId } from './seed.js';
 export {
   type Expression,
   expressShape,
@@ -67,12 +67,15 @@ export {
   NEUTRAL,
   type Pose,
   project,
+  type Shape3,
+  type ShapeParams,
 } from './shape.js';
 export { ANALYSIS_SIZE } from './traces.js';
 export {
   CLIP_FRAMES,
   type FrameState,
   frameState,
+  type Light,
   sampleTime,
   sampleVideo,
   type VideoParams,

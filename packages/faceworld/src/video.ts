@@ -9,9 +9,13 @@ const FPS = 25;
 
 /** Light at one instant, in camera coordinates (x right, y down, z toward the camera). */
 export interface Light {
+  /** Unit direction the light comes from. */
   readonly dir: readonly [number, number, number];
+  /** Ambient term (light reaching every surface). */
   readonly ambient: number;
+  /** Diffuse (Lambertian) term's strength. */
   readonly diffuse: number;
+  /** Colour of the light. */
   readonly tint: Rgb;
 }
 

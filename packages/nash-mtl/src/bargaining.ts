@@ -9,7 +9,9 @@ import { matVec, minNormOnSimplex, pseudoInverseSym, quadForm, solveLinear } fro
 
 /** Solution of β ∘ (Cβ) = 1 and how it was found. */
 export interface BargainingSolution {
+  /** The task weights β solving the bargaining equation. */
   beta: Float64Array;
+  /** Iterations the solver took. */
   iterations: number;
   /**
    * max_i |β_i (Cβ)_i − 1| / max(1, β_i Σ_j |C_ij β_j|): the equation's error relative to the rounding its

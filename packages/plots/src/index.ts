@@ -42,7 +42,12 @@ export async function writePlot(
   spec: TopLevelSpec,
   base: string,
   density = 144,
-): Promise<{ svg: string; png: string }> {
+): Promise<{
+  /** Path of the SVG written. */
+  svg: string;
+  /** Path of the PNG written. */
+  png: string;
+}> {
   const svg = await renderSvg(spec);
   const png = await svgToPng(svg, density);
   const paths = { svg: `${base}.svg`, png: `${base}.png` };

@@ -40,11 +40,17 @@ export interface UvsOptions {
 
 /** The option values after defaults. */
 export interface ResolvedUvsOptions {
+  /** Radius c >= 0 of the search ball, relative to ||g0||. */
   c: number;
+  /** Output scaling. */
   rescale: Rescale;
+  /** `mean` or `sum` of the task gradients. */
   reduction: Reduction;
+  /** The solver used. */
   solver: UvsSolver;
+  /** Stopping rules of the general solver. */
   general: GeneralSolverOptions;
+  /** Reported name. */
   name: string;
 }
 

@@ -1,12 +1,19 @@
 // How the consumer test finds README examples and checks install lines (the packing and installing run in CI).
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   importedPackages,
   installLinePackages,
+  linksOutsidePackage,
   missingFromInstallLine,
   readmeExamples,
+  relativeLinks,
   SKIP_MARKER,
+  trainedCheck,
+  unplacedDesignCitation,
 } from '../consumer-test.mjs';
 
 const fence = (lang: string, code: string) => `\`\`\`${lang}\n${code}\n\`\`\``;
@@ -83,5 +90,76 @@ describe('install lines', () => {
       const readme = readFileSync(new URL(`../../../packages/${name}/README.md`, import.meta.url), 'utf8');
       expect(missingFromInstallLine(readme), name).toEqual([]);
     }
+  });
+});
+
+describe('README links and design citations', () => {
+  it('finds relative link targets (inline, reference, html) and leaves web and in-page links out', () => {
+    const readme = [
+      'See [the API](./docs/api.md#top), [design](../../DESIGN.md) and [site](https://x.org/a.md).',
+      '[ref]: ../shared/notes.md',
+      '<img src="plot.png"> [mail](mailto:a@b.c) [here](#usage) [abs](/etc/passwd)',
+    ].join('\n');
+    expect(relativeLinks(readme)).toEqual([
+      './docs/api.md',
+      '../../DESIGN.md',
+      '/etc/passwd',
+      '../shared/notes.md',
+      'plot.png',
+    ]);
+    expect(linksOutsidePackage(readme)).toEqual(['../../DESIGN.md', '/etc/passwd', '../shared/notes.md']);
+    expect(linksOutsidePackage('[x](docs/../../a.md) [y](docs/../a.md)')).toEqual(['docs/../../a.md']);
+  });
+
+  it('asks the first DESIGN citation to say it is in the repository', () => {
+    expect(unplacedDesignCitation('No design here.')).toBeUndefined();
+    expect(unplacedDesignCitation('Core (DESIGN §3 in the repository). Later DESIGN §4.')).toBeUndefined();
+    expect(unplacedDesignCitation('Core (DESIGN §3.3, §6 in the\nrepository): more.')).toBeUndefined();
+    expect(unplacedDesignCitation('Core (DESIGN §3). Later DESIGN §4 in the repository.')).toBe('DESIGN §3)');
+  });
+
+  it('every package README: install line complete, design placed, no link outside the package', () => {
+    const packages = new URL('../../../packages/', import.meta.url);
+    const names = readdirSync(packages);
+    expect(names.length).toBeGreaterThan(20);
+    for (const name of names) {
+      let readme: string;
+      try {
+        readme = readFileSync(new URL(`${name}/README.md`, packages), 'utf8');
+      } catch {
+        continue;
+      }
+      expect(missingFromInstallLine(readme), name).toEqual([]);
+      expect(unplacedDesignCitation(readme), name).toBeUndefined();
+      expect(linksOutsidePackage(readme), name).toEqual([]);
+    }
+  });
+});
+
+describe('trainedCheck', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'trained-check-'));
+  const check = (example: string) => {
+    writeFileSync(join(dir, 'ex.mjs'), example);
+    writeFileSync(join(dir, 'check.mjs'), trainedCheck('./ex.mjs'));
+    try {
+      return {
+        ok: true,
+        out: execFileSync(process.execPath, ['check.mjs'], { cwd: dir, encoding: 'utf8', stdio: 'pipe' }),
+      };
+    } catch (e) {
+      return { ok: false, out: String((e as { stderr?: string }).stderr) };
+    }
+  };
+
+  it("passes when every task's last loss is below 20 % of its first, fails otherwise", () => {
+    expect(check('export const history = [[1, 2], [0.1, 0.39]];').ok).toBe(true);
+    const slow = check('export const history = [[1, 2], [0.1, 0.41]];');
+    expect(slow.ok).toBe(false);
+    expect(slow.out).toContain('task 1 did not train');
+    expect(check('export const history = [[1, 2], [NaN, 0.1]];').ok).toBe(false);
+    expect(check('export const history = [];').ok).toBe(false);
+    expect(check('export const history = [[1], [0.1]];\nexport const sineLoss = 0.3;').ok).toBe(false);
+    expect(check('export const history = [[1], [0.1]];\nexport const sineLoss = 0.1;').ok).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

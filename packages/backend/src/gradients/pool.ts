@@ -3,9 +3,13 @@ import { backend_util } from '@tensorflow/tfjs-core';
 
 /** The attributes of tfjs's pool kernels (MaxPool, AvgPool and their gradients) that fix the geometry. */
 export type Pool = {
+  /** Window size, [height, width] or one number for both. */
   filterSize: [number, number] | number;
+  /** Stride, [height, width] or one number for both. */
   strides: [number, number] | number;
+  /** Padding mode, or explicit padding on every side. */
   pad: 'valid' | 'same' | number;
+  /** How an output size that is not whole is rounded (explicit `pad` only). */
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 };
 

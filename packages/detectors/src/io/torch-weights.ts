@@ -26,7 +26,8 @@ import { assignWeights } from './weights.js';
 export const TORCH_FORMATS = ['torchvision', 'efficientnet-pytorch', 'timm-xception'] as const;
 export type TorchFormat = (typeof TORCH_FORMATS)[number];
 
-type Layout = 'conv' | 'depthwise' | 'vector';
+/** How a PyTorch tensor is laid out, and so how it is transposed into tfjs's layout (see the module comment). */
+export type Layout = 'conv' | 'depthwise' | 'vector';
 
 /** One detector weight and its place in a state dict. */
 export interface TorchKey {
