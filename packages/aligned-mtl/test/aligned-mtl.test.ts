@@ -275,4 +275,21 @@ describe('alignedMtl: bad input', () => {
       expect.objectContaining({ code: 'shape' }),
     );
   });
+
+  it('messages name the method, the option and the value', () => {
+    expect(() => alignedMtl({ scale: 'max' as never })).toThrow(
+      "alignedMtl: option scale must be 'min', 'median' or 'rmse', got max",
+    );
+    expect(() => alignedMtl({ rcond: -1 })).toThrow('alignedMtl: option rcond must be in [0, 1], got -1');
+    expect(() => alignedMtl({ preference: [1, Number.NaN] })).toThrow(
+      'alignedMtl: preference[1] must be finite, got NaN',
+    );
+    expect(() => alignedMtl({ preference: [1, 1, 1] }).weights(Float64Array.of(1, 0, 0, 1), 2)).toThrow(
+      'alignedMtl: the preference vector has 3 entries but K = 2',
+    );
+  });
+
+  it('is named aligned-mtl', () => {
+    expect(alignedMtl().name).toBe('aligned-mtl');
+  });
 });

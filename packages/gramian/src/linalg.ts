@@ -179,22 +179,6 @@ export function solveLinear(A: ArrayLike<number>, b: ArrayLike<number>, n: numbe
   return x;
 }
 
-/** Euclidean projection of v onto the probability simplex {w ≥ 0, Σ w = 1} (sort-based, exact). */
-export function projectToSimplex(v: ArrayLike<number>): Float64Array {
-  const n = v.length;
-  const u = Array.from(v as ArrayLike<number>).sort((a, b) => b - a);
-  let css = 0;
-  let theta = 0;
-  for (let i = 0; i < n; i++) {
-    css += u[i]!;
-    const t = (css - 1) / (i + 1);
-    if (u[i]! - t > 0) theta = t;
-  }
-  const w = new Float64Array(n);
-  for (let i = 0; i < n; i++) w[i] = Math.max(0, v[i]! - theta);
-  return w;
-}
-
 /**
  * The min-norm point of the convex hull of K vectors, in Gram space: w⋆ = argmin_{w ∈ Δ} wᵀ G w (Δ the
  * probability simplex; MGDA's common descent direction, Nash-MTL's Pareto-stationarity test). Exact solve by a reduction to non-negative least squares: with F a factor of G (FᵀF = G),

@@ -1,5 +1,5 @@
 // The small linear-algebra helpers of @cs-dfd/gramian/linalg, each against hand-computed values or the defining
-// identities (Moore–Penrose conditions, simplex projection optimality, KKT of the min-norm point).
+// identities (Moore–Penrose conditions, KKT of the min-norm point).
 import { describe, expect, it } from 'vitest';
 import {
   dot,
@@ -8,7 +8,6 @@ import {
   matVec,
   minNormKktResidual,
   minNormOnSimplex,
-  projectToSimplex,
   pseudoInverseSym,
   quadForm,
   solveLinear,
@@ -99,38 +98,6 @@ describe('solveLinear', () => {
     // singular to working precision: a pivot of 1e-15 of the scale
     expect(solveLinear([1, 1, 1, 1 + 1e-15], [1, 1], 2)).toBeNull();
     expect(solveLinear([1, 1, 1, 1 + 1e-12], [1, 1], 2)).not.toBeNull();
-  });
-});
-
-describe('projectToSimplex', () => {
-  it('known projections', () => {
-    expectClose(projectToSimplex([0.2, 0.3, 0.5]), [0.2, 0.3, 0.5], 1e-15);
-    expectClose(projectToSimplex([1, 1]), [0.5, 0.5], 0);
-    expectClose(projectToSimplex([2, 0]), [1, 0], 0);
-    // θ = (3 + 1 - 1) / 2 = 1.5: [1.5, 0, 0]... v = [3, 1, -1]: sorted 3, 1, -1; k = 1: t = 2 (3 - 2 > 0), k = 2:
-    // t = 1.5 (1 - 1.5 < 0): θ = 2, w = [1, 0, 0]
-    expectClose(projectToSimplex([3, 1, -1]), [1, 0, 0], 0);
-    // v = [0.5, 0.4, 0.3]: θ = (1.2 - 1) / 3 = 1/15
-    expectClose(projectToSimplex([0.5, 0.4, 0.3]), [0.5 - 1 / 15, 0.4 - 1 / 15, 0.3 - 1 / 15], 1e-15);
-    expectClose(projectToSimplex([-1, -2]), [1, 0], 0);
-  });
-
-  it('is the nearest simplex point: no random simplex point is closer (optimality, 200 draws)', () => {
-    let s = 12345;
-    const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) * 4 - 2;
-    for (let t = 0; t < 200; t++) {
-      const n = 2 + (t % 5);
-      const v = Array.from({ length: n }, rnd);
-      const w = projectToSimplex(v);
-      expect(Math.abs(w.reduce((a, b) => a + b, 0) - 1)).toBeLessThanOrEqual(1e-12);
-      for (const x of w) expect(x).toBeGreaterThanOrEqual(0);
-      // optimality: <v - w, u - w> <= 0 for every simplex point u, i.e. for every vertex e_j
-      for (let j = 0; j < n; j++) {
-        let ip = 0;
-        for (let i = 0; i < n; i++) ip += (v[i]! - w[i]!) * ((i === j ? 1 : 0) - w[i]!);
-        expect(ip).toBeLessThanOrEqual(1e-12);
-      }
-    }
   });
 });
 

@@ -40,8 +40,7 @@ export function imtlG(options: ImtlGOptions = {}): ImtlGWeighting {
   const solve = (G: Float64Array, K: number): WeightingResult => {
     validateGram(G, K);
     const rcond = options.rcond ?? float32Rcond(K);
-    const norms = new Float64Array(K);
-    for (let i = 0; i < K; i++) norms[i] = Math.sqrt(G[i * K + i]!);
+    const norms = Float64Array.from({ length: K }, (_, i) => Math.sqrt(G[i * K + i]!));
     const v = matVec(pseudoInverseSym(G, K, rcond), norms, K, K);
     let sum = 0;
     let abs = 0;
@@ -49,11 +48,9 @@ export function imtlG(options: ImtlGOptions = {}): ImtlGWeighting {
       sum += v[i]!;
       abs += Math.abs(v[i]!);
     }
-    const w = new Float64Array(K);
-    // |w| <= 1e12 after this test, so the weights are always finite.
-    if (!(abs > 0) || Math.abs(sum) <= 1e-12 * abs) return { weights: w, info: { projection: 0 } };
-    for (let i = 0; i < K; i++) w[i] = v[i]! / sum;
-    return { weights: w, info: { projection: 1 / sum } };
+    // |w| <= 1e12 past this test, so the weights are always finite (v = 0 gives 0 <= 0: zero weights).
+    if (Math.abs(sum) <= 1e-12 * abs) return { weights: new Float64Array(K), info: { projection: 0 } };
+    return { weights: v.map((x) => x / sum), info: { projection: 1 / sum } };
   };
 
   return { name: 'imtl-g', weights: (G, K) => solve(G, K).weights, solve };

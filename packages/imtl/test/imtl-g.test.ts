@@ -184,6 +184,26 @@ describe('imtlG: properties', () => {
       );
       expect(Array.from(w)).toEqual([0, 0]);
     }
+    const G = gramOfRows([
+      [1, 2],
+      [-1, -2],
+    ]);
+    expect(imtlG().solve(G, 2).info).toEqual({ projection: 0 });
+    expect(Array.from(imtlG().weights(new Float64Array(4), 2))).toEqual([0, 0]);
+  });
+
+  it('rcond cuts the small eigenvalue: G = diag(1, 1e-6), n = (1, 1e-3)', () => {
+    const G = Float64Array.of(1, 0, 0, 1e-6);
+    // default rcond K·2⁻²³ ≈ 2.4e-7 keeps both: v = G⁻¹n = (1, 1000), w = v / 1001
+    const kept = imtlG().weights(G, 2);
+    expect(kept[0]).toBeCloseTo(1 / 1001, 12);
+    expect(kept[1]).toBeCloseTo(1000 / 1001, 12);
+    // rcond 1e-3 drops 1e-6: G⁺ = diag(1, 0), v = (1, 0), w = (1, 0)
+    expect(Array.from(imtlG({ rcond: 1e-3 }).weights(G, 2))).toEqual([1, 0]);
+  });
+
+  it('is named imtl-g', () => {
+    expect(imtlG().name).toBe('imtl-g');
   });
 
   it('a zero gradient next to independent ones is ignored (weight 0, others as without it)', () => {
@@ -209,5 +229,6 @@ describe('imtlG: bad input', () => {
     for (const rcond of [-1, 2, Number.NaN]) {
       expect(() => imtlG({ rcond })).toThrow(expect.objectContaining({ code: 'invalid-option' }));
     }
+    expect(() => imtlG({ rcond: 2 })).toThrow('imtlG: option rcond must be in [0, 1], got 2');
   });
 });

@@ -102,6 +102,34 @@ describe('general solver options', () => {
     }
   });
 
+  it('a loose tolerance saves projections and still ends exact: the polishing Newton step lands on t* (400 random problems)', () => {
+    // Without the polish, 24 of these 400 stop up to 1.6e-2 (of ||g0||²) short of the optimal primal value. Measured
+    // projection counts: 1674 at tolerance 1e-2 (fewer than the default on 67 problems, more on none), 3056 at the
+    // default 1e-12, 3584 at 1e-14.
+    let s = 7;
+    const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+    let fewer = 0;
+    let tightTotal = 0;
+    let finerTotal = 0;
+    for (let t = 0; t < 400; t++) {
+      const K = 3 + (t % 4);
+      const rows = Array.from({ length: K }, () => Array.from({ length: 2 + (t % 5) }, rnd));
+      const G = gramOf(rows);
+      const c = [0.1, 0.42, 0.9, 2][t % 4]!;
+      const tightSolution = solveGeneral(G, K, c);
+      const looseSolution = solveGeneral(G, K, c, { tolerance: 1e-2 });
+      const tight = certify(G, K, c, tightSolution);
+      const loose = certify(G, K, c, looseSolution);
+      expect(Math.abs(tight.primal - loose.primal) / tight.g0Norm ** 2).toBeLessThanOrEqual(1e-9);
+      expect(looseSolution.iterations).toBeLessThanOrEqual(tightSolution.iterations);
+      if (looseSolution.iterations < tightSolution.iterations) fewer++;
+      tightTotal += tightSolution.iterations;
+      finerTotal += solveGeneral(G, K, c, { tolerance: 1e-14 }).iterations;
+    }
+    expect(fewer).toBeGreaterThanOrEqual(40);
+    expect(finerTotal).toBeGreaterThan(tightTotal);
+  });
+
   it('maxIterations caps the projections (the two ends of the bracket are always projected) and the answer stays in the ball', () => {
     for (const cap of [1, 2, 3, 4]) {
       const s = solveGeneral(H, 4, 0.42, { maxIterations: cap });
