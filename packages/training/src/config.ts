@@ -140,6 +140,12 @@ const TrainSchema = z
     checkpointEvery: positiveInt().default(50),
     /** Stop with an error after this many consecutive non-finite steps (0 = never). */
     maxConsecutiveSkips: z.int().min(0).default(20),
+    /**
+     * Worker threads of the training step: 0 = the main thread; 2 = each source's forward/backward on its own
+     * worker (two-source methods without CGR; the same numbers as 0, see the training README); `auto` = 2 where
+     * that was measured faster (two-source method without CGR, wasm or cpu backend, >= 2 cores), else 0.
+     */
+    workers: z.union([z.literal('auto'), z.literal(0), z.literal(2)]).default('auto'),
   })
   .strict();
 

@@ -132,3 +132,11 @@ export {
   type StepRecord,
   setLearningRate,
 } from './step.js';
+export {
+  checkWorkers,
+  resolveWorkers,
+  STEP_WORKERS,
+  StepWorkers,
+  type WorkersChoice,
+  workersUnsupported,
+} from './step-workers.js';

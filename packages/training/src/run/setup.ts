@@ -23,6 +23,7 @@ import { type Datasets, loadDatasets } from '../dataset.js';
 import { checkDecodable } from '../evaluation.js';
 import { type MethodPlan, planMethod } from '../method.js';
 import { makeOptimizer } from '../optimizer.js';
+import { checkWorkers } from '../step-workers.js';
 import type { TrainEmitter } from './events.js';
 import { startLog, truncateLog } from './log-file.js';
 
@@ -69,6 +70,7 @@ export interface RunSetup {
 export async function setupRun(config: TrainConfig, out: string, events: TrainEmitter): Promise<RunSetup> {
   checkConfig(config);
   const plan = planMethod(config);
+  checkWorkers(config, plan);
   const backend: BackendChoice = await initBackend(
     config.backend === 'auto' ? {} : { backend: config.backend },
   );
