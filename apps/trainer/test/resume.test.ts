@@ -39,16 +39,22 @@ async function stateStep(out: string): Promise<number> {
   }
 }
 
-describe('resume after SIGKILL', () => {
+// The default method (uvs+cgr) trains on the main thread; joint without CGR on the two step workers (train.workers).
+const VARIANTS: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['uvs+cgr, main thread', SETS],
+  ['joint, two step workers', [...SETS, 'method.name=joint', 'cgr.enabled=false', 'train.workers=2']],
+];
+
+describe.each(VARIANTS)('resume after SIGKILL (%s)', (_label, sets) => {
   it('reaches bitwise the same final weights, optimizer state and log as an uninterrupted run', async () => {
     const tmp = await mkdtemp(join(tmpdir(), 'cs-dfd-train-resume-'));
     const configFile = join(tmp, 'tiny.json');
-    await writeFile(configFile, JSON.stringify(tinyRaw(SETS)));
+    await writeFile(configFile, JSON.stringify(tinyRaw([...sets])));
     const killedOut = join(tmp, 'killed');
     const straightOut = join(tmp, 'straight');
 
     const first = runCli(['--config', configFile, '--out', killedOut, '--progress', 'none']);
-    const straight = train({ config: resolveConfig(tinyRaw(SETS)), out: straightOut });
+    const straight = train({ config: resolveConfig(tinyRaw([...sets])), out: straightOut });
     let killedAt = -1;
     for (;;) {
       const s = await stateStep(killedOut);
@@ -112,7 +118,9 @@ describe('resume after SIGKILL', () => {
     const reference = JSON.parse(await readFile(join(straightOut, 'report.json'), 'utf8'));
     expect(report.metrics).toEqual(reference.metrics);
   });
+});
 
+describe('resume after SIGKILL', () => {
   it('refuses a checkpoint whose files do not match the manifest, naming the file', async () => {
     const out = await mkdtemp(join(tmpdir(), 'cs-dfd-train-corrupt-'));
     await train({
