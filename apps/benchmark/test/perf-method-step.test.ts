@@ -221,6 +221,16 @@ describe('methodConfig', () => {
     // the one label parser: +cgr on a one-source method is refused like the grid refuses it
     expect(() => methodConfig('orig-only+cgr')).toThrow(ConfigError);
   });
+  it('@workers times the two-worker step (train.workers 2); a plain label the main thread (0)', async () => {
+    expect(methodConfig('joint@workers').train.workers).toBe(2);
+    expect(methodConfig('joint@workers').method.name).toBe('joint');
+    expect(methodConfig('uvs').train.workers).toBe(0);
+    expect(() => methodConfig('@workers')).toThrow(PerfOptionError);
+    // CGR cannot run on the workers: refused before any step
+    await expect(methodStepSuite({ methods: ['uvs+cgr@workers'], steps: 1 })).rejects.toThrow(
+      /train\.workers: 2 needs a two-source method without CGR/,
+    );
+  });
 
   it("times the grid's rows, joint first, without syn-only (whose step is orig-only's)", () => {
     expect(STEP_METHODS).toEqual([

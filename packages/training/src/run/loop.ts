@@ -123,10 +123,11 @@ export async function runLoop(ctx: LoopContext): Promise<void> {
   let trainMs = 0;
   const choice = resolveWorkers(config, plan, ctx.setup.backend.name);
   await events.emit({ type: 'message', text: `step workers: ${choice.workers} (${choice.reason})` });
-  const workers =
-    choice.workers === 0 ? null : await StepWorkers.start(detector, plan, config, ctx.setup.backend.name);
+  let workers: StepWorkers | null = null;
   events.takeListenerMs();
   try {
+    // inside the try: a failed start must still close the SBI pool below
+    if (choice.workers > 0) workers = await StepWorkers.start(detector, plan, config, ctx.setup.backend.name);
     for (let step = state.step; step < total; step++) {
       const tWait = performance.now();
       const batch = await loader.next();
