@@ -83,7 +83,7 @@ describe('StepWorkers (train.workers = 2)', () => {
   // BatchNorm statistics are replayed with the same ops (see step-workers.ts).
   for (const method of ['joint', 'uvs', 'pcgrad']) {
     it(`${method}: 3 steps give the main thread's records, weights, BatchNorm statistics and Adam state bit for bit`, async () => {
-      const { config, main, par, planMain, planPar, workers } = await pair(method);
+      const { config, main, par, planMain, workers } = await pair(method);
       const [optMain, optPar] = [makeOptimizer(config), makeOptimizer(config)];
       for (let step = 0; step < 3; step++) {
         const a = runStep(main, optMain, planMain, config, stepData(step), step, 0.05);
