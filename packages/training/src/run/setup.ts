@@ -34,7 +34,8 @@ import { startLog, truncateLog } from './log-file.js';
  * existed resumable.
  */
 export function resumeHash(config: TrainConfig): string {
-  const { epochs: _epochs, ...train } = config.train;
+  // train.workers gives the same numbers bit for bit (step-workers.ts), so a resume may change it.
+  const { epochs: _epochs, workers: _workers, ...train } = config.train;
   const { diagnostics: _diagnostics, ...rest } = config;
   return hashOf({ ...rest, train: { ...train, steps: 0 } });
 }
