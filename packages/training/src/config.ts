@@ -143,7 +143,8 @@ const TrainSchema = z
     /**
      * Worker threads of the training step: 0 = the main thread; 2 = each source's forward/backward on its own
      * worker (two-source methods without CGR; the same numbers as 0, see the training README); `auto` = 2 where
-     * that was measured faster (two-source method without CGR, wasm or cpu backend, >= 2 cores), else 0.
+     * that was measured faster (two-source method without CGR, wasm or cpu backend, >= 2 cores, load average below
+     * the core count), else 0.
      */
     workers: z.union([z.literal('auto'), z.literal(0), z.literal(2)]).default('auto'),
   })

@@ -134,6 +134,7 @@ export {
 } from './step.js';
 export {
   checkWorkers,
+  type MachineLoad,
   resolveWorkers,
   STEP_WORKERS,
   StepWorkers,

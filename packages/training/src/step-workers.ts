@@ -15,7 +15,7 @@
  * the backbone once over the merged batch, so the sources are not independent tasks) and the one-source methods
  * (one sub-batch: splitting it would change BatchNorm's batch statistics).
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import type { Detector } from '@cs-dfd/detectors';
 import type { StepResult } from '@cs-dfd/multitask';
 import { parallelDisjointStep, TaskWorkerPool } from '@cs-dfd/multitask/workers';
@@ -54,13 +54,26 @@ export interface WorkersChoice {
   reason: string;
 }
 
+/** What `auto` looks at: the cores and the 1-minute load average (default: this machine's, now). */
+export interface MachineLoad {
+  cores: number;
+  load: number;
+}
+
 /**
  * Resolves `train.workers`. `0`: the main thread. `2`: the two-worker step; a {@link ConfigError} naming
- * `train.workers` when the method cannot use it ({@link workersUnsupported}). `auto` (the rule measured in the
- * training README, _Two step workers_): 2 when the method can use them, the backend is wasm or cpu and the machine
- * has at least 2 cores; otherwise 0.
+ * `train.workers` when the method cannot use it ({@link workersUnsupported}). `auto` (the rule from the
+ * measurements in the training README, _Two step workers_): 2 when the method can use them, the backend is wasm or
+ * cpu, the machine has at least 2 cores and its 1-minute load average is below its core count (two workers were
+ * 0.65× the main thread on a quiet machine, 0.96–1.08× at load 17–33 on 2 cores); otherwise 0. Either choice gives
+ * the same numbers bit for bit, so a load-dependent choice costs no reproducibility.
  */
-export function resolveWorkers(config: TrainConfig, plan: MethodPlan, backend: string): WorkersChoice {
+export function resolveWorkers(
+  config: TrainConfig,
+  plan: MethodPlan,
+  backend: string,
+  machine: MachineLoad = { cores: availableParallelism(), load: loadavg()[0] ?? 0 },
+): WorkersChoice {
   checkWorkers(config, plan);
   const setting = config.train.workers;
   const why = workersUnsupported(plan);
@@ -69,9 +82,15 @@ export function resolveWorkers(config: TrainConfig, plan: MethodPlan, backend: s
   if (why !== undefined) return { workers: 0, reason: `auto: ${why}` };
   if (!WORKER_BACKENDS.has(backend))
     return { workers: 0, reason: `auto: backend ${backend} has its own threads` };
-  const cores = availableParallelism();
+  const { cores, load } = machine;
   if (cores < 2) return { workers: 0, reason: `auto: ${cores} core` };
-  return { workers: 2, reason: `auto: two-source method on ${backend}, ${cores} cores` };
+  if (load >= cores) {
+    return { workers: 0, reason: `auto: load average ${load.toFixed(1)} >= ${cores} cores (no free core)` };
+  }
+  return {
+    workers: 2,
+    reason: `auto: two-source method on ${backend}, ${cores} cores, load average ${load.toFixed(1)}`,
+  };
 }
 
 /** A {@link ConfigError} naming `train.workers` when it is 2 and the method cannot use the workers. */

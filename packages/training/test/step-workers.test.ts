@@ -147,19 +147,29 @@ describe('train.workers', () => {
       expect(() => resolveWorkers(c, planMethod(c), 'wasm')).toThrow(/^config: train\.workers: 2 needs/);
     }
   });
-  it('auto: 2 for a two-source method without CGR on wasm or cpu, 0 for CGR, one source or tfjs-node', () => {
+  it('auto: 2 for a two-source method without CGR on wasm or cpu with a free core; else 0', () => {
     const joint = cfg({ method: { name: 'joint' }, cgr: { enabled: false } });
     const cgr = cfg({ method: { name: 'uvs' } });
     const one = cfg({ method: { name: 'syn-only' } });
-    const w = (c: ReturnType<typeof cfg>, b: string) => resolveWorkers(c, planMethod(c), b).workers;
+    const quiet = { cores: 2, load: 0.9 };
+    const w = (c: ReturnType<typeof cfg>, b: string, m = quiet) =>
+      resolveWorkers(c, planMethod(c), b, m).workers;
     expect(w(joint, 'wasm')).toBe(2);
     expect(w(joint, 'cpu')).toBe(2);
     expect(w(joint, 'node')).toBe(0);
     expect(w(cgr, 'wasm')).toBe(0);
     expect(w(one, 'wasm')).toBe(0);
-    expect(
-      w(cfg({ method: { name: 'joint' }, cgr: { enabled: false }, train: { workers: 0 } }), 'wasm'),
-    ).toBe(0);
+    expect(w(joint, 'wasm', { cores: 1, load: 0 })).toBe(0);
+    expect(w(joint, 'wasm', { cores: 2, load: 2 })).toBe(0);
+    expect(w(joint, 'wasm', { cores: 16, load: 2 })).toBe(2);
+    expect(resolveWorkers(joint, planMethod(joint), 'wasm', { cores: 2, load: 17.5 }).reason).toBe(
+      'auto: load average 17.5 >= 2 cores (no free core)',
+    );
+    // explicit settings ignore the machine
+    const fixed = (n: 0 | 2) =>
+      cfg({ method: { name: 'joint' }, cgr: { enabled: false }, train: { workers: n } });
+    expect(w(fixed(0), 'wasm')).toBe(0);
+    expect(w(fixed(2), 'wasm', { cores: 2, load: 30 })).toBe(2);
   });
   it('rejects other values, naming the key', () => {
     expect(() => resolveConfig({ train: { workers: 1 } })).toThrow(/train\.workers/);
