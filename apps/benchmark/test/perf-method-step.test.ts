@@ -221,6 +221,16 @@ describe('methodConfig', () => {
     // the one label parser: +cgr on a one-source method is refused like the grid refuses it
     expect(() => methodConfig('orig-only+cgr')).toThrow(ConfigError);
   });
+  it('@workers times the two-worker step (train.workers 2); a plain label the main thread (0)', async () => {
+    expect(methodConfig('joint@workers').train.workers).toBe(2);
+    expect(methodConfig('joint@workers').method.name).toBe('joint');
+    expect(methodConfig('uvs').train.workers).toBe(0);
+    expect(() => methodConfig('@workers')).toThrow(PerfOptionError);
+    // CGR cannot run on the workers: refused before any step
+    await expect(methodStepSuite({ methods: ['uvs+cgr@workers'], steps: 1 })).rejects.toThrow(
+      /train\.workers: 2 needs a two-source method without CGR/,
+    );
+  });
 
   it("times the grid's rows, joint first, without syn-only (whose step is orig-only's)", () => {
     expect(STEP_METHODS).toEqual([
@@ -243,23 +253,23 @@ describe("the trainer's step on a tiny detector", () => {
     await initBackend({ backend: 'wasm' });
   });
 
-  it('every method changes the parameters differently from the same start on the same batch', () => {
+  it('every method changes the parameters differently from the same start on the same batch', async () => {
     const base: TrainConfigInput = { ...TINY, optimizer: { name: 'sgd', lr: 0.1 } };
     const batch = conflictingBatch(16, 2, 1);
     const updates = new Map<string, Float64Array>();
     let jointCosine: number | undefined;
     for (const m of STEP_METHODS) {
-      const p = prepareMethod(m, base, batch);
+      const p = await prepareMethod(m, base, batch);
       try {
         const before = [...p.detector.namedWeights()].map(([, v]) => v.dataSync().slice());
-        const { result, cosine } = p.step();
+        const { result, cosine } = await p.step();
         expect(result.skipped).toBe(false);
         if (m === 'joint') jointCosine = cosine;
         const after = [...p.detector.namedWeights()].map(([, v]) => v.dataSync());
         const delta = before.flatMap((b, i) => Array.from(b, (x, j) => after[i]![j]! - x));
         updates.set(m, Float64Array.from(delta));
       } finally {
-        p.dispose();
+        await p.dispose();
       }
     }
     // The sources must conflict here: without conflict PCGrad and UPGrad legitimately equal joint (measured:

@@ -40,12 +40,14 @@ async function stateStep(out: string): Promise<number> {
 }
 
 describe('resume after SIGKILL', () => {
-  // Factor 0.1: the backbone and the head have their own optimizers (optimizer-backbone/-head.bin), both restored.
+  // The default method (uvs+cgr) on the main thread with one optimizer; joint on the two step workers
+  // (train.workers) with backboneLrFactor 0.1, whose backbone and head have their own optimizers
+  // (optimizer-backbone/-head.bin), both restored.
   it.each([
-    ['one optimizer', [] as string[], ['optimizer.bin']],
+    ['uvs+cgr, main thread, one optimizer', [] as string[], ['optimizer.bin']],
     [
-      'backboneLrFactor 0.1',
-      ['optimizer.backboneLrFactor=0.1'],
+      'joint, two step workers, backboneLrFactor 0.1',
+      ['method.name=joint', 'cgr.enabled=false', 'train.workers=2', 'optimizer.backboneLrFactor=0.1'],
       ['optimizer-backbone.bin', 'optimizer-head.bin'],
     ],
   ])(

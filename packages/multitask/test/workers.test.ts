@@ -249,6 +249,66 @@ describe('TaskWorkerPool', () => {
   });
 });
 
+describe('TaskWorkerPool with replica state', () => {
+  const STATE = { seed: 3, state: true };
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  for (const workers of [1, 2]) {
+    it(`${workers} worker(s): every task starts from the main thread's state and returns its own`, async () => {
+      const model = makeModel(STATE);
+      const pool = await TaskWorkerPool.start({ module: MODULE, options: STATE, model, workers });
+      try {
+        expect(pool.layout.state.size).toBe(2);
+        for (const [call, start] of [
+          [0, [1, -2]],
+          [1, [0.25, 3]],
+        ] as const) {
+          model.state![0]!.assign(tf.tensor1d([...start]));
+          const inputs = [batch(0, call), batch(1, call)];
+          disposeGrads(await pool.taskGradients(inputs));
+          const states = pool.taskStates();
+          expect(states).toHaveLength(2);
+          for (let k = 0; k < 2; k++) {
+            const m = tf.mean(inputs[k]![0]!, [0, 1, 2]).dataSync();
+            const want = start.map((s, c) => 0.5 * s + m[c]!);
+            expect(states[k]).toHaveLength(1);
+            Array.from(states[k]![0]!).forEach((v, c) => {
+              expect(v).toBeCloseTo(want[c]!, 6);
+            });
+          }
+          // The main thread's state is the caller's to update: the pool left it alone.
+          expect(Array.from(model.state![0]!.dataSync())).toEqual([...start]);
+          tf.dispose(inputs.flat());
+        }
+      } finally {
+        await pool.close();
+        disposeModel(model);
+        tf.dispose(model.state as tf.Variable[]);
+      }
+    });
+  }
+
+  it('refuses mainThread with a replica that has state, and a worker replica whose state differs', async () => {
+    const model = makeModel(STATE);
+    try {
+      await expect(
+        TaskWorkerPool.start({ module: MODULE, options: STATE, model, workers: 1, mainThread: true }),
+      ).rejects.toMatchObject({ code: 'invalid-option', message: expect.stringMatching(/state/) });
+      await expect(
+        TaskWorkerPool.start({ module: MODULE, options: OPTIONS, model, workers: 1 }),
+      ).rejects.toMatchObject({
+        code: 'replica-mismatch',
+        message: expect.stringMatching(/state: 0 variables where the main thread has 1/),
+      });
+    } finally {
+      disposeModel(model);
+      tf.dispose(model.state as tf.Variable[]);
+    }
+  });
+});
+
 describe('workerExecArgv', () => {
   it('keeps ordinary flags and drops the ones that break a worker, with their values', () => {
     expect(

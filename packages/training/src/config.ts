@@ -160,6 +160,13 @@ const TrainSchema = z
     checkpointEvery: positiveInt().default(50),
     /** Stop with an error after this many consecutive non-finite steps (0 = never). */
     maxConsecutiveSkips: z.int().min(0).default(20),
+    /**
+     * Worker threads of the training step: 0 = the main thread; 2 = each source's forward/backward on its own
+     * worker (two-source methods without CGR; the same numbers as 0, see the training README); `auto` = 2 where
+     * that was measured faster (two-source method without CGR, wasm or cpu backend, >= 2 cores, load average below
+     * the core count), else 0.
+     */
+    workers: z.union([z.literal('auto'), z.literal(0), z.literal(2)]).default('auto'),
   })
   .strict();
 
@@ -410,8 +417,16 @@ export const NEUTRAL_VALUES: Readonly<Record<string, unknown>> = {
 };
 
 /**
+ * Keys that never change what is trained — the run is bitwise the same whatever their value — added after runs were
+ * written: identity checks leave them out whatever they hold. `train.workers`: the step workers compute the
+ * main thread's numbers bit for bit (step-workers.ts, tested).
+ */
+export const EXECUTION_ONLY_KEYS: readonly string[] = ['train.workers'];
+
+/**
  * A deep copy of `config` (a resolved config, or one read back from a run's config.json) without the
- * {@link NEUTRAL_VALUES} keys that hold their neutral value: what identity checks hash and compare.
+ * {@link NEUTRAL_VALUES} keys that hold their neutral value and without the {@link EXECUTION_ONLY_KEYS}: what
+ * identity checks hash and compare.
  */
 export function identityConfig(config: unknown): Record<string, unknown> {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) return {};
@@ -426,6 +441,11 @@ export function identityConfig(config: unknown): Record<string, unknown> {
     const parent = node as Record<string, unknown>;
     const last = parts.at(-1)!;
     if (last in parent && stableJson(parent[last]) === stableJson(neutral)) delete parent[last];
+  }
+  for (const key of EXECUTION_ONLY_KEYS) {
+    const [section, name] = key.split('.') as [string, string];
+    const parent = out[section];
+    if (parent !== null && typeof parent === 'object') delete (parent as Record<string, unknown>)[name];
   }
   return out;
 }

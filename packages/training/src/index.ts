@@ -23,6 +23,7 @@ export {
   configKeys,
   diffConfigs,
   EMA_COSINE_BETA,
+  EXECUTION_ONLY_KEYS,
   hashOf,
   identityConfig,
   LARGE_BATCH_EVERY,
@@ -139,3 +140,12 @@ export {
   type StepRecord,
   setLearningRate,
 } from './step.js';
+export {
+  checkWorkers,
+  type MachineLoad,
+  resolveWorkers,
+  STEP_WORKERS,
+  StepWorkers,
+  type WorkersChoice,
+  workersUnsupported,
+} from './step-workers.js';

@@ -142,6 +142,52 @@ function byPosition(grads: tf.NamedTensorMap, detector: Detector): tf.NamedTenso
 }
 
 /**
+ * The `onTaskGradients` hand-over that folds the step's per-source gradients into `options.emaCosine` (none
+ * without a tracker), and the cosine of the EMAs it left (after the step).
+ */
+export function taskGradientsHandOver(
+  detector: Detector,
+  options: StepOptions,
+): { options: { onTaskGradients?: TaskGradientsCallback }; emaCosines: () => number[] | undefined } {
+  const tracker = options.emaCosine;
+  let emaCosines: number[] | undefined;
+  const onTaskGradients: TaskGradientsCallback | undefined =
+    tracker === undefined
+      ? undefined
+      : (grads) => {
+          emaCosines = tracker.update(grads.map((g) => byPosition(g, detector)));
+        };
+  return { options: onTaskGradients === undefined ? {} : { onTaskGradients }, emaCosines: () => emaCosines };
+}
+
+/** The log record of a step's result (`ms` 0: the caller times the step; CGR's fields are the caller's). */
+export function stepRecord(
+  plan: MethodPlan,
+  result: StepResult,
+  step: number,
+  lr: number,
+  emaCosines: number[] | undefined,
+): StepRecord {
+  const losses = Object.fromEntries(plan.sources.map((s, k) => [s, result.losses[k]!]));
+  const record: StepRecord = { step, skipped: result.skipped, lr, losses, ms: 0 };
+  if (result.skipped) {
+    record.reason = result.reason;
+    return record;
+  }
+  record.gradNorms = Object.fromEntries(plan.sources.map((s, k) => [s, result.diagnostics.norms[k]!]));
+  if (plan.sources.length === 2) record.cosine = result.diagnostics.cosines[1]!;
+  if (plan.sources.length === 2 && emaCosines !== undefined) record.emaCosine = emaCosines[1]!;
+  const { decrease, updateNorm } = result.diagnostics;
+  if (decrease !== undefined) {
+    record.decrease = Object.fromEntries(plan.sources.map((s, k) => [s, decrease[k]!]));
+  }
+  if (updateNorm !== undefined) record.updateNorm = updateNorm;
+  record.weights = Array.from(result.weights);
+  record.info = { ...result.info };
+  return record;
+}
+
+/**
  * Runs one step. Without CGR: `disjointStep`, one forward+backward per source sub-batch (reals shared, so the
  * reals are computed once per source — the cost of joint training on the same sub-batches). With CGR:
  * `cgrStep` on the merged batch, rows of the reals belonging to both sources.
@@ -161,15 +207,7 @@ export function runStep(
   options: StepOptions = {},
 ): { record: StepRecord; result: StepResult } {
   const started = performance.now();
-  let emaCosines: number[] | undefined;
-  const tracker = options.emaCosine;
-  const onTaskGradients: TaskGradientsCallback | undefined =
-    tracker === undefined
-      ? undefined
-      : (grads) => {
-          emaCosines = tracker.update(grads.map((g) => byPosition(g, detector)));
-        };
-  const handOver = onTaskGradients === undefined ? {} : { onTaskGradients };
+  const handOver = taskGradientsHandOver(detector, options);
   const S = data.size;
   const x = tf.tensor4d(data.images, [data.labels.length, S, S, 3]);
   // The forward passes fold batch statistics into BatchNorm's moving averages before the step knows whether its
@@ -200,7 +238,7 @@ export function runStep(
         aggregator: plan.aggregator,
         optimizer,
         onNonFinite: 'skip',
-        ...handOver,
+        ...handOver.options,
         cgr: {
           weight: config.cgr.weight,
           mode: config.cgr.mode,
@@ -231,29 +269,14 @@ export function runStep(
           aggregator: plan.aggregator,
           optimizer,
           onNonFinite: 'skip',
-          ...handOver,
+          ...handOver.options,
         });
       } finally {
         for (const s of subs) tf.dispose([s.x, s.y]);
       }
     }
-    const losses = Object.fromEntries(plan.sources.map((s, k) => [s, result.losses[k]!]));
-    const record: StepRecord = { step, skipped: result.skipped, lr, losses, ms: 0 };
-    if (result.skipped) {
-      record.reason = result.reason;
-      movingStats.forEach((v, i) => v.assign(statsBefore[i]!));
-    } else {
-      record.gradNorms = Object.fromEntries(plan.sources.map((s, k) => [s, result.diagnostics.norms[k]!]));
-      if (plan.sources.length === 2) record.cosine = result.diagnostics.cosines[1]!;
-      if (plan.sources.length === 2 && emaCosines !== undefined) record.emaCosine = emaCosines[1]!;
-      const { decrease, updateNorm } = result.diagnostics;
-      if (decrease !== undefined) {
-        record.decrease = Object.fromEntries(plan.sources.map((s, k) => [s, decrease[k]!]));
-      }
-      if (updateNorm !== undefined) record.updateNorm = updateNorm;
-      record.weights = Array.from(result.weights);
-      record.info = { ...result.info };
-    }
+    const record = stepRecord(plan, result, step, lr, handOver.emaCosines());
+    if (result.skipped) movingStats.forEach((v, i) => v.assign(statsBefore[i]!));
     if (lcd !== undefined) record.lcd = lcd;
     if (headCosine !== undefined) record.headCosine = headCosine;
     record.ms = performance.now() - started;

@@ -248,3 +248,49 @@ describe('resume with the seeded aggregators (PCGrad, GradDrop)', () => {
     expect(await stepLog(lost)).not.toEqual(await stepLog(straight));
   });
 });
+
+describe('resume with the two step workers (train.workers = 2)', () => {
+  // 4 steps on the main thread, resumed to 6 on the workers (train.workers may change on resume: it is not in the
+  // resume hash), against 6 straight on the main thread: the workers' step equals the main thread's bit for bit
+  // (step-workers.test.ts), so the runs must too, BatchNorm statistics (in the weights), Adam state, gradient EMAs
+  // and per-step log included.
+  const sets = (steps: number, workers: 0 | 2) => [
+    `train.steps=${steps}`,
+    'train.batchSize=3',
+    'train.checkpointEvery=2',
+    'train.evalEvery=2',
+    'schedule.kind=constant',
+    'method.name=joint',
+    'cgr.enabled=false',
+    `train.workers=${workers}`,
+  ];
+
+  it('a 4-step main-thread run resumed to 6 on the workers equals 6 straight main-thread steps bit for bit', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'cs-dfd-train-workers-'));
+    const resumed = join(tmp, 'resumed');
+    const straight = join(tmp, 'straight');
+    await train({ config: resolveConfig(tinyRaw(sets(4, 0))), out: resumed });
+    const messages: string[] = [];
+    await train({
+      config: resolveConfig(tinyRaw(sets(6, 2))),
+      out: resumed,
+      resume: true,
+      onEvent: (e) => {
+        if (e.type === 'message') messages.push(e.text);
+      },
+    });
+    expect(messages).toContain('step workers: 2 (train.workers = 2)');
+    await train({ config: resolveConfig(tinyRaw(sets(6, 0))), out: straight });
+    for (const f of ['optimizer.bin', 'ema-gradients.bin']) {
+      expect(await sameFile(resumed, straight, f), f).toBe(true);
+    }
+    expect(
+      (await weightsOf(join(resumed, 'checkpoint', 'model'))).equals(
+        await weightsOf(join(straight, 'checkpoint', 'model')),
+      ),
+    ).toBe(true);
+    const log = await stepLog(straight);
+    expect(log.filter((r) => r.losses !== undefined)).toHaveLength(6);
+    expect(await stepLog(resumed)).toEqual(log);
+  });
+});

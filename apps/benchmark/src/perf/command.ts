@@ -5,7 +5,13 @@
 import { readFile } from 'node:fs/promises';
 import type { CandidateName } from '@cs-dfd/backend';
 import { writeFileAtomic } from '@cs-dfd/plots';
-import { applyOverrides, planMethod, readConfigFile, type TrainConfigInput } from '@cs-dfd/training';
+import {
+  applyOverrides,
+  checkWorkers,
+  planMethod,
+  readConfigFile,
+  type TrainConfigInput,
+} from '@cs-dfd/training';
 import { type Command, InvalidArgumentError } from 'commander';
 import { backendOption, collect, listOf, nonNegativeInt, positiveInt } from '../cli-args.js';
 import { fmt } from '../table.js';
@@ -33,7 +39,8 @@ async function baseConfig(file: string | undefined, sets: readonly string[]): Pr
 /** `--methods joint,uvs+cgr`: each label must name a trainer method (checked by the trainer's `planMethod`). */
 const methodLabels = listOf((label: string): string => {
   try {
-    planMethod(methodConfig(label));
+    const config = methodConfig(label);
+    checkWorkers(config, planMethod(config));
   } catch (e) {
     throw new InvalidArgumentError((e as Error).message);
   }
@@ -68,9 +75,12 @@ export function addPerfCommands(program: Command): void {
     .description(
       "step time per method relative to joint on the trainer's own step (@cs-dfd/training runStep, default detector, one fixed batch; methods interleaved in rounds)",
     )
-    .option('--methods <list>', 'comma-separated method labels (+cgr turns CGR on)', methodLabels, [
-      ...STEP_METHODS,
-    ])
+    .option(
+      '--methods <list>',
+      'comma-separated method labels (+cgr turns CGR on; @workers times the two-worker step, e.g. joint@workers)',
+      methodLabels,
+      [...STEP_METHODS],
+    )
     .option('--steps <n>', 'timed steps per method', positiveInt, 30)
     .option('--warmup <n>', 'untimed steps per method first', nonNegativeInt, 2)
     .option('--round <n>', 'steps per method per interleaved round', positiveInt, 5)

@@ -12,6 +12,7 @@ import type { StepResult } from '@cs-dfd/multitask';
 import { Rng } from '@cs-dfd/rng';
 import {
   applyOverrides,
+  checkWorkers,
   fakesPerSource,
   METHOD_LABELS,
   type MethodPlan,
@@ -22,6 +23,7 @@ import {
   resolveConfig,
   runStep,
   type StepData,
+  StepWorkers,
   setLearningRate,
   type TrainConfig,
   type TrainConfigInput,
@@ -70,11 +72,20 @@ export function checkInt(option: string, v: unknown, min: number): number {
  * optimizer). A label without a name is a {@link PerfOptionError}; an unknown method a `ConfigError`.
  */
 export function methodConfig(label: string, base: TrainConfigInput = {}): TrainConfig {
-  if (label === '' || label === '+cgr') {
+  const onWorkers = label.endsWith(WORKERS_SUFFIX);
+  const method = onWorkers ? label.slice(0, -WORKERS_SUFFIX.length) : label;
+  if (method === '' || method === '+cgr') {
     throw new PerfOptionError('methods', label, 'a method label needs a method name');
   }
-  return resolveConfig(applyOverrides(base, methodLabelOverrides(label)), `method ${label}`);
+  const sets = [...methodLabelOverrides(method), `train.workers=${onWorkers ? 2 : 0}`];
+  return resolveConfig(applyOverrides(base, sets), `method ${label}`);
 }
+
+/**
+ * A method label with this suffix (`joint@workers`) times the trainer's two-worker step (`train.workers: 2`,
+ * `@cs-dfd/training`'s `StepWorkers`); without it the step runs on the main thread (`train.workers: 0`).
+ */
+export const WORKERS_SUFFIX = '@workers';
 
 /** `steps` timed steps of one method, run back to back. */
 export interface RoundRun {
@@ -344,21 +355,31 @@ export interface PreparedMethod {
   readonly detector: Detector;
   readonly optimizer: tf.Optimizer;
   readonly data: StepData;
-  /** One `runStep` (learning rate `optimizer.lr`, constant); `ms` is its wall time. */
-  step(): { ms: number; result: StepResult; cosine: number | undefined };
-  dispose(): void;
+  /**
+   * One `runStep`, or one `StepWorkers.step` for a `@workers` label (learning rate `optimizer.lr`, constant); `ms`
+   * is its wall time.
+   */
+  step(): Promise<{ ms: number; result: StepResult; cosine: number | undefined }>;
+  dispose(): Promise<void>;
 }
 
 /**
  * Builds a method's step exactly as the trainer's `train` does (detector from `config.seed`, so every method starts
  * from the same weights; `makeOptimizer`; `packBatch` of the plan's sources), without the data loader.
  */
-export function prepareMethod(label: string, base: TrainConfigInput, batch: Batch): PreparedMethod {
+export async function prepareMethod(
+  label: string,
+  base: TrainConfigInput,
+  batch: Batch,
+  backend = 'wasm',
+): Promise<PreparedMethod> {
   const config = methodConfig(label, base);
   const plan = planMethod(config);
   const detector = createDetector({ seed: config.seed, ...config.detector } as Parameters<
     typeof createDetector
   >[0]);
+  const workers =
+    config.train.workers === 2 ? await StepWorkers.start(detector, plan, config, backend) : null;
   const optimizer = makeOptimizer(config);
   setLearningRate(optimizer, config.optimizer.lr);
   const data = packBatch(batch, plan, config);
@@ -370,14 +391,19 @@ export function prepareMethod(label: string, base: TrainConfigInput, batch: Batc
     detector,
     optimizer,
     data,
-    step() {
+    async step() {
       const t0 = performance.now();
-      const { record, result } = runStep(detector, optimizer, plan, config, data, step, config.optimizer.lr);
+      const lr = config.optimizer.lr;
+      const { record, result } =
+        workers === null
+          ? runStep(detector, optimizer, plan, config, data, step, lr)
+          : await workers.step(optimizer, data, step, lr);
       const ms = performance.now() - t0;
       step++;
       return { ms, result, cosine: record.cosine };
     },
-    dispose() {
+    async dispose() {
+      await workers?.close();
       detector.dispose();
       optimizer.dispose();
     },
@@ -426,7 +452,7 @@ export async function methodStepSuite(options: MethodStepOptions = {}): Promise<
   const log = options.log ?? (() => {});
   // Every label is resolved before the backend starts, so a typo fails in milliseconds.
   const configs = methods.map((m) => methodConfig(m, base));
-  for (const c of configs) planMethod(c);
+  for (const c of configs) checkWorkers(c, planMethod(c));
 
   const choice = await initBackend({ backend: options.backend ?? 'wasm' });
   const machine = machineLine(`${choice.name} (${choice.reason})`);
@@ -436,18 +462,19 @@ export async function methodStepSuite(options: MethodStepOptions = {}): Promise<
   const first = configs[0]!;
   const size = detectorInputSize(first);
   const batch = conflictingBatch(size, first.train.batchSize, first.seed);
-  const prepared = new Map(methods.map((m) => [m, prepareMethod(m, base, batch)]));
+  const prepared = new Map<string, PreparedMethod>();
   const samples = new Map<string, MethodSamples>(
     methods.map((m) => [m, { ms: [], rounds: [], parts: [], conflicts: 0, tensorGrowth: 0 }]),
   );
   try {
-    for (const p of prepared.values()) for (let i = 0; i < warmup; i++) p.step();
+    for (const m of methods) prepared.set(m, await prepareMethod(m, base, batch, choice.name));
+    for (const p of prepared.values()) for (let i = 0; i < warmup; i++) await p.step();
     for (const run of runs) {
       const p = prepared.get(run.method)!;
       const s = samples.get(run.method)!;
       const before = memory().numTensors;
       for (let i = 0; i < run.steps; i++) {
-        const { ms, result, cosine } = p.step();
+        const { ms, result, cosine } = await p.step();
         s.ms.push(ms);
         s.rounds.push(run.round);
         s.parts.push({ ...result.timing, perTask: [...result.timing.perTask] });
@@ -457,7 +484,7 @@ export async function methodStepSuite(options: MethodStepOptions = {}): Promise<
       log(`  ${run.method}: ${s.ms.length}/${steps} steps, last ${fmt(s.ms.at(-1)!, 1)} ms`);
     }
   } finally {
-    for (const p of prepared.values()) p.dispose();
+    for (const p of prepared.values()) await p.dispose();
   }
   const sourceCounts = new Map([...prepared].map(([m, p]) => [m, p.plan.sources.length]));
   return {

@@ -27,6 +27,10 @@ export interface ReplicaLayout {
   readonly tasks: readonly Group[];
   /** Start of each task's own parameters in the parameter buffer. */
   readonly taskBase: readonly number[];
+  /** The replica's non-trainable state, stored after every task's parameters (and alone in each state buffer). */
+  readonly state: Group;
+  /** Start of the state in the parameter buffer. */
+  readonly stateBase: number;
   /** Floats in the parameter buffer. */
   readonly parameters: number;
 }
@@ -57,7 +61,16 @@ export function replicaLayout(replica: Replica): ReplicaLayout {
     taskBase.push(end);
     end += t.size;
   }
-  return { taskNames: replica.tasks.map((t) => t.name), shared, tasks, taskBase, parameters: end };
+  const state = group(replica.state ?? [], 'state');
+  return {
+    taskNames: replica.tasks.map((t) => t.name),
+    shared,
+    tasks,
+    taskBase,
+    state,
+    stateBase: end,
+    parameters: end + state.size,
+  };
 }
 
 function groupMismatch(a: Group, b: Group, where: string): string | undefined {
@@ -83,6 +96,7 @@ export function layoutMismatch(main: ReplicaLayout, other: ReplicaLayout): strin
     return `task ${names} is "${other.taskNames[names]}" where the main thread has "${main.taskNames[names]}"`;
   return (
     groupMismatch(main.shared, other.shared, 'shared') ??
+    groupMismatch(main.state, other.state, 'state') ??
     main.tasks.reduce<string | undefined>(
       (found, t, k) => found ?? groupMismatch(t, other.tasks[k]!, `task ${k} ("${main.taskNames[k]}")`),
       undefined,
@@ -98,6 +112,7 @@ export function storeParameters(replica: Replica, layout: ReplicaLayout, target:
     });
   put(replica.shared, layout.shared, 0);
   replica.tasks.forEach((t, k) => put(t.variables ?? [], layout.tasks[k]!, layout.taskBase[k]!));
+  put(replica.state ?? [], layout.state, layout.stateBase);
 }
 
 /** The flat values of one variable, as a view into `buffer` (no copy). */

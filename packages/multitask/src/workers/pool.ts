@@ -15,7 +15,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { disjointTaskGradient, type TaskGradient } from '../task-gradient.js';
 import { namedMap } from '../variables.js';
 import { WorkerPoolError } from './errors.js';
-import { type Group, layoutMismatch, type ReplicaLayout, replicaLayout, storeParameters } from './layout.js';
+import {
+  type Group,
+  layoutMismatch,
+  type ReplicaLayout,
+  replicaLayout,
+  segmentView,
+  storeParameters,
+} from './layout.js';
 import type { TaskRequest, TensorData, WorkerInit, WorkerReply } from './protocol.js';
 import type { Replica } from './replica.js';
 
@@ -121,6 +128,7 @@ export class TaskWorkerPool {
   readonly #exits: Promise<number>[];
   readonly #params: Float32Array;
   readonly #grads: Float32Array[];
+  readonly #states: Float32Array[];
   readonly #tensors: number[];
   readonly #pending = new Map<number, Pending>();
   #nextId = 0;
@@ -138,6 +146,7 @@ export class TaskWorkerPool {
       exits: Promise<number>[];
       params: Float32Array;
       grads: Float32Array[];
+      states: Float32Array[];
     },
     ready: ReadonlyArray<Extract<WorkerReply, { type: 'ready' }>>,
   ) {
@@ -148,6 +157,7 @@ export class TaskWorkerPool {
     this.#exits = init.exits;
     this.#params = init.params;
     this.#grads = init.grads;
+    this.#states = init.states;
     this.backends = ready.map((r) => r.backend);
     this.#tensors = ready.map((r) => r.tensors);
     this.#workers.forEach((w, i) => {
@@ -194,12 +204,27 @@ export class TaskWorkerPool {
     );
     const parameters = new SharedArrayBuffer(4 * layout.parameters);
     const gradients = layout.tasks.map((t) => new SharedArrayBuffer(4 * (layout.shared.size + t.size)));
+    const states = layout.tasks.map(() => new SharedArrayBuffer(4 * layout.state.size));
+    if (mainThread && layout.state.size > 0) {
+      throw new WorkerPoolError(
+        'invalid-option',
+        'mainThread: a replica with state cannot run a task on the main thread (the task would change the real state)',
+      );
+    }
     const execArgv = [...(options.execArgv ?? workerExecArgv())];
     const workers: Worker[] = [];
     const exits: Promise<number>[] = [];
     const ready: Array<Promise<Extract<WorkerReply, { type: 'ready' }>>> = [];
     for (let i = 0; i < count; i++) {
-      const data: WorkerInit = { index: i, module, options: options.options, layout, parameters, gradients };
+      const data: WorkerInit = {
+        index: i,
+        module,
+        options: options.options,
+        layout,
+        parameters,
+        gradients,
+        states,
+      };
       const w = new Worker(script, { workerData: data, execArgv });
       workers.push(w);
       exits.push(new Promise((resolve) => w.once('exit', resolve)));
@@ -245,6 +270,7 @@ export class TaskWorkerPool {
         exits,
         params: new Float32Array(parameters),
         grads: gradients.map((b) => new Float32Array(b)),
+        states: states.map((b) => new Float32Array(b)),
       },
       replies,
     );
@@ -379,6 +405,14 @@ export class TaskWorkerPool {
     } finally {
       this.#busy = false;
     }
+  }
+
+  /**
+   * The replica's state (`Replica.state`) after each task of the last {@link taskGradients} call: `[task][variable]`,
+   * each a copy in the variable's layout (flat). Every task started from the main thread's state of that call.
+   */
+  taskStates(): Float32Array[][] {
+    return this.#states.map((buf) => this.layout.state.segments.map((s) => segmentView(buf, 0, s).slice()));
   }
 
   /**

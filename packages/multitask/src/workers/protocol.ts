@@ -12,6 +12,8 @@ export interface WorkerInit {
   parameters: SharedArrayBuffer;
   /** One buffer per task: that task's gradient, shared part then own part. */
   gradients: readonly SharedArrayBuffer[];
+  /** One buffer per task: the replica's state after that task (layout: `layout.state`). */
+  states: readonly SharedArrayBuffer[];
 }
 
 /** A tensor's contents in transit (its buffer is transferred, not copied). */

@@ -23,13 +23,16 @@ export interface ReplicaTask {
  * A model as the workers see it: the shared variables and the tasks. Every replica built by one module with one
  * `options` must list variables of the same shapes in the same order; the pool checks this when it starts.
  *
- * Only the variables listed here are synchronised. Non-trainable state that training changes (BatchNorm moving
- * statistics) is not: a worker's copy would drift from the main thread's. Replicas with such state must keep it
- * frozen during the parallel step, or be trained on the main thread.
+ * Only the variables listed here are synchronised. Non-trainable state that a training forward changes (BatchNorm
+ * moving statistics) is listed in `state`: before each task a worker's state is set to the main thread's, and its
+ * values after the task come back per task ({@link TaskWorkerPool.taskStates}); the caller decides how to fold them
+ * into the main thread's state (the trainer replays BatchNorm's per-source updates in task order).
  */
 export interface Replica {
   readonly shared: readonly tf.Variable[];
   readonly tasks: readonly ReplicaTask[];
+  /** Non-trainable float32 state a task's forward may change (e.g. BatchNorm moving statistics). Default none. */
+  readonly state?: readonly tf.Variable[];
 }
 
 /**

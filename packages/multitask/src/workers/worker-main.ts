@@ -29,6 +29,17 @@ function loadParameters(replica: Replica, params: Float32Array): void {
   replica.tasks.forEach((t, k) => load(t.variables ?? [], layout.tasks[k]!, layout.taskBase[k]!));
 }
 
+/** The main thread's state, loaded before every task (a task changes it; one worker may run several tasks). */
+function loadState(replica: Replica, params: Float32Array): void {
+  const { layout } = init;
+  (replica.state ?? []).forEach((v, i) => {
+    const s = layout.state.segments[i]!;
+    tf.tidy(() =>
+      v.assign(tf.tensor(segmentView(params, layout.stateBase, s).slice(), s.shape as number[], 'float32')),
+    );
+  });
+}
+
 function writeGradient(out: Float32Array, base: number, g: Group, values: readonly tf.Tensor[]): void {
   values.forEach((t, i) => {
     out.set(t.dataSync() as Float32Array, base + g.segments[i]!.offset);
@@ -50,6 +61,8 @@ async function main(): Promise<void> {
   });
   const params = new Float32Array(init.parameters);
   const grads = init.gradients.map((b) => new Float32Array(b));
+  const states = init.states.map((b) => new Float32Array(b));
+  const stateVars = replica.state ?? [];
   let version = -1;
 
   port.on('message', (req: TaskRequest) => {
@@ -59,6 +72,7 @@ async function main(): Promise<void> {
         version = req.version;
       }
       const task = replica.tasks[req.task]!;
+      if (stateVars.length > 0) loadState(replica, params);
       const inputs = req.inputs.map((i) => tf.tensor(i.data, i.shape, i.dtype));
       try {
         const own = task.variables ?? [];
@@ -81,6 +95,7 @@ async function main(): Promise<void> {
             init.layout.tasks[req.task]!,
             own.map((v) => g.own[v.name]!),
           );
+          writeGradient(states[req.task]!, 0, init.layout.state, stateVars);
         } finally {
           disposeMaps(g.shared, g.own);
         }

@@ -19,6 +19,7 @@ import {
 } from '../diagnostics.js';
 import { type DecodedSplit, scoreImages, splitMetrics } from '../evaluation.js';
 import { learningRate, packBatch, runStep, setLearningRate } from '../step.js';
+import { resolveWorkers, StepWorkers } from '../step-workers.js';
 import type { TrainEmitter } from './events.js';
 import type { TrainHooks } from './listeners.js';
 import type { MemoryWatch } from './memory.js';
@@ -131,8 +132,13 @@ export async function runLoop(ctx: LoopContext): Promise<void> {
   const diagLoader = largeBatch.every > 0 ? diagnosticsLoader(options) : null;
   const total = config.train.steps;
   let trainMs = 0;
+  const choice = resolveWorkers(config, plan, ctx.setup.backend.name);
+  await events.emit({ type: 'message', text: `step workers: ${choice.workers} (${choice.reason})` });
+  let workers: StepWorkers | null = null;
   events.takeListenerMs();
   try {
+    // inside the try: a failed start must still close the SBI pool below
+    if (choice.workers > 0) workers = await StepWorkers.start(detector, plan, config, ctx.setup.backend.name);
     for (let step = state.step; step < total; step++) {
       const tWait = performance.now();
       const batch = await loader.next();
@@ -141,16 +147,11 @@ export async function runLoop(ctx: LoopContext): Promise<void> {
       hooks.beforeStep?.(step, packed);
       const lr = learningRate(config, step);
       setLearningRate(optimizer, lr);
-      const { record } = runStep(
-        detector,
-        optimizer,
-        plan,
-        config,
-        packed,
-        step,
-        lr,
-        emaCosine === undefined ? {} : { emaCosine },
-      );
+      const stepOptions = emaCosine === undefined ? {} : { emaCosine };
+      const { record } =
+        workers === null
+          ? runStep(detector, optimizer, plan, config, packed, step, lr, stepOptions)
+          : await workers.step(optimizer, packed, step, lr, stepOptions);
       const computeMs = performance.now() - t0;
       trainMs += computeMs;
       memory.sample();
@@ -193,6 +194,7 @@ export async function runLoop(ctx: LoopContext): Promise<void> {
     // prefetched steps must settle before their workers go
     await loader.drain();
     await pool?.close();
+    await workers?.close();
     emaCosine?.dispose();
     recordSkips(state, [loader, diagLoader]);
   }

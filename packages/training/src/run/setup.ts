@@ -30,6 +30,7 @@ import { type Datasets, loadDatasets } from '../dataset.js';
 import { checkDecodable } from '../evaluation.js';
 import { type MethodPlan, planMethod } from '../method.js';
 import { makeOptimizer } from '../optimizer.js';
+import { checkWorkers } from '../step-workers.js';
 import type { TrainEmitter } from './events.js';
 import { startLog, truncateLog } from './log-file.js';
 
@@ -37,12 +38,13 @@ import { startLog, truncateLog } from './log-file.js';
  * The config hash a checkpoint must match: everything but the step budget, which a resume may extend, and the
  * `diagnostics` section, which only observes (it changes no weight, batch or RNG draw; a different `emaBeta` is
  * refused by the checkpoint's EMA check instead). Leaving the section out also keeps checkpoints written before it
- * existed resumable; so does leaving out `optimizer.backboneLrFactor` at its default 1, the behaviour before the
- * key existed.
+ * existed resumable, as {@link identityConfig} does for keys added later (at their neutral value, or execution-only
+ * like `train.workers`).
  */
 export function resumeHash(config: TrainConfig): string {
-  const { epochs: _epochs, ...train } = config.train;
-  const { diagnostics: _diagnostics, ...rest } = identityConfig(config) as TrainConfig;
+  const identity = identityConfig(config) as TrainConfig;
+  const { epochs: _epochs, ...train } = identity.train;
+  const { diagnostics: _diagnostics, ...rest } = identity;
   // where the dataset cache lives is not what was trained (its folder name carries the data's own hash)
   const { cacheDir: _where, ...faceworld } = rest.data.faceworld;
   return hashOf({ ...rest, data: { ...rest.data, faceworld }, train: { ...train, steps: 0 } });
@@ -79,6 +81,7 @@ export interface RunSetup {
 export async function setupRun(config: TrainConfig, out: string, events: TrainEmitter): Promise<RunSetup> {
   checkConfig(config);
   const plan = planMethod(config);
+  checkWorkers(config, plan);
   const backend: BackendChoice = await initBackend(
     config.backend === 'auto' ? {} : { backend: config.backend },
   );
