@@ -59,7 +59,7 @@ interface GridCliOptions {
   summarizeOnly?: boolean;
   progress: 'auto' | 'bar' | 'lines' | 'none';
   queue?: string;
-  jobs: number | 'auto';
+  jobs?: number | 'auto';
 }
 
 function protocolOf(o: GridCliOptions): GridProtocol {
@@ -161,9 +161,8 @@ export function addGridCommand(
     )
     .option(
       '--jobs <n>',
-      `cells at once on this machine, each in its own process: a positive integer or auto (${autoJobs()} here); default ${DEFAULT_JOBS} (measured, see the README's Grid section)`,
+      `cells at once on this machine, each in its own process: a positive integer or auto (${autoJobs()} here); default ${DEFAULT_JOBS} (measured, see the README's Grid section), 1 with --queue`,
       jobsArg,
-      DEFAULT_JOBS,
     )
     .addOption(
       new Option('--progress <kind>', 'progress inside a cell')
@@ -195,7 +194,8 @@ Examples:
           process.stdout.write(`\nwrote ${report.html} and ${report.plots.length} plot files\n`);
           return;
         }
-        const jobs = opts.jobs === 'auto' ? autoJobs() : opts.jobs;
+        const jobs =
+          opts.jobs === 'auto' ? autoJobs() : (opts.jobs ?? (opts.queue === undefined ? DEFAULT_JOBS : 1));
         if (opts.queue !== undefined && jobs > 1)
           throw new GridError(
             'bad-option',
@@ -218,7 +218,14 @@ Examples:
           ...(opts.queue !== undefined
             ? { executor: queueExecutor({ url: opts.queue, log: write }) }
             : jobs > 1
-              ? { executor: processPoolExecutor({ jobs, log: write }) }
+              ? {
+                  executor: processPoolExecutor({
+                    jobs,
+                    log: write,
+                    // Children print plain lines (a bar per cell would interleave); none: only each phase's last.
+                    progressEvery: opts.progress === 'none' ? Number.POSITIVE_INFINITY : 30,
+                  }),
+                }
               : {}),
           log: write,
         });
