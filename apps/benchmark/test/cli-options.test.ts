@@ -41,6 +41,8 @@ const cases: Case[] = [
   { args: ['multimnist', '--backend', 'gpu'], says: ['--backend', 'gpu'] },
   { args: ['methods', '--methods', 'joint,nosuch'], says: ['--methods', 'nosuch'] },
   { args: ['methods', '--steps', '0'], says: ['--steps', '"0"'] },
+  { args: ['torch-peer', '--methods', 'uvs,pcgrad'], says: ['--methods', '"pcgrad"'] },
+  { args: ['torch-peer', '--rounds', '0'], says: ['--rounds', '"0"'] },
   { args: ['methods', '--warmup', 'x'], says: ['--warmup', '"x"'] },
   { args: ['methods', '--round', '0'], says: ['--round', '"0"'] },
   { args: ['methods', '--backend', 'tpu'], says: ['--backend', 'tpu'] },
@@ -53,6 +55,8 @@ const cases: Case[] = [
   { args: ['grid', '--out', 'unused', '--seeds', '0'], says: ['--seeds', '"0"'] },
   { args: ['grid', '--out', 'unused', '--protocol', 'nosuch'], says: ['--protocol', 'nosuch'] },
   { args: ['grid', '--out', 'unused', '--progress', 'loud'], says: ['--progress', 'loud'] },
+  { args: ['grid', '--out', 'unused', '--jobs', '0'], says: ['--jobs', '"0"'] },
+  { args: ['grid', '--out', 'unused', '--jobs', 'two'], says: ['--jobs', '"two"'] },
 ];
 
 function run(args: string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {

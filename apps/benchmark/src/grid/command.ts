@@ -6,6 +6,7 @@ import { type Command, Option } from 'commander';
 import { collect, list, positiveInt } from '../cli-args.js';
 import { GridError } from './errors.js';
 import { GRID_FILES, summarizeDir } from './outputs.js';
+import { autoJobs, DEFAULT_JOBS, processPoolExecutor } from './process-pool.js';
 import type { CrossDomainSet, GridProtocol } from './protocol.js';
 import { queueExecutor, queueUrl } from './queue.js';
 import { writeGridReport } from './report/index.js';
@@ -34,6 +35,11 @@ export function parseLabels(pairs: readonly string[]): Record<string, 0 | 1> {
   return out;
 }
 
+/** `--jobs 2` -> 2, `--jobs auto` -> 'auto'. */
+export function jobsArg(v: string): number | 'auto' {
+  return v.trim() === 'auto' ? 'auto' : positiveInt(v);
+}
+
 /** Shell-quotes an argument for the recorded command line. */
 const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
 
@@ -53,6 +59,7 @@ interface GridCliOptions {
   summarizeOnly?: boolean;
   progress: 'auto' | 'bar' | 'lines' | 'none';
   queue?: string;
+  jobs?: number | 'auto';
 }
 
 function protocolOf(o: GridCliOptions): GridProtocol {
@@ -152,6 +159,11 @@ export function addGridCommand(
       'train the cells on BullMQ workers (cs-dfd-bench worker) through this Redis, redis://HOST:PORT[/DB]; the grid folder must be shared with them',
       queueUrl,
     )
+    .option(
+      '--jobs <n>',
+      `cells at once on this machine, each in its own process: a positive integer or auto (${autoJobs()} here); default ${DEFAULT_JOBS} (measured, see the README's Grid section), 1 with --queue`,
+      jobsArg,
+    )
     .addOption(
       new Option('--progress <kind>', 'progress inside a cell')
         .choices(['auto', 'bar', 'lines', 'none'])
@@ -169,6 +181,7 @@ Examples:
   cs-dfd-bench grid --out out/ablate --variants ablate.yaml --methods uvs+cgr,uvs-sgd,uvs-c1
   cs-dfd-bench grid --protocol deepfakebench --index FaceForensics++.json --root /data/rgb \\
       --cross celeb-df=Celeb-DF-v2.json --out out/ff
+  cs-dfd-bench grid --out out/grid --methods joint,uvs --jobs 2   # two cells at once, each in its own process
   cs-dfd-bench grid --out out/grid --summarize-only                 # tables again, no training
   cs-dfd-bench grid --out /shared/grid --queue redis://host:6379     # cells on 'cs-dfd-bench worker' processes`,
     )
@@ -181,6 +194,14 @@ Examples:
           process.stdout.write(`\nwrote ${report.html} and ${report.plots.length} plot files\n`);
           return;
         }
+        const jobs =
+          opts.jobs === 'auto' ? autoJobs() : (opts.jobs ?? (opts.queue === undefined ? DEFAULT_JOBS : 1));
+        if (opts.queue !== undefined && jobs > 1)
+          throw new GridError(
+            'bad-option',
+            '--jobs and --queue exclude each other (use cs-dfd-bench worker --concurrency N)',
+            'jobs',
+          );
         const variants = opts.variants === undefined ? [] : await loadVariants(opts.variants);
         const progress = progressOf(opts.progress);
         const { summary } = await runGrid({
@@ -194,7 +215,18 @@ Examples:
           ...(opts.methods === undefined ? {} : { methods: opts.methods }),
           ...(opts.cache === undefined ? {} : { cacheDir: opts.cache }),
           ...(progress === undefined ? {} : { progress }),
-          ...(opts.queue === undefined ? {} : { executor: queueExecutor({ url: opts.queue, log: write }) }),
+          ...(opts.queue !== undefined
+            ? { executor: queueExecutor({ url: opts.queue, log: write }) }
+            : jobs > 1
+              ? {
+                  executor: processPoolExecutor({
+                    jobs,
+                    log: write,
+                    // Children print plain lines (a bar per cell would interleave); none: only each phase's last.
+                    progressEvery: opts.progress === 'none' ? Number.POSITIVE_INFINITY : 30,
+                  }),
+                }
+              : {}),
           log: write,
         });
         process.stdout.write(

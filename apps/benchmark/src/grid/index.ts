@@ -29,6 +29,14 @@ export {
   validateResults,
   writeGridFiles,
 } from './outputs.js';
+export {
+  autoJobs,
+  CELL_PROCESS_SCRIPT,
+  CORES_PER_CELL,
+  DEFAULT_JOBS,
+  type ProcessPoolOptions,
+  processPoolExecutor,
+} from './process-pool.js';
 export { type CrossDomainSet, type GridProtocol, protocolConfig } from './protocol.js';
 export {
   type CellJobData,

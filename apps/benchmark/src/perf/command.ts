@@ -27,6 +27,7 @@ import {
   STEP_METHODS,
 } from './method-step.js';
 import { type Consumer, keepUp, keepUpTable, rateTable, synthesisSuite } from './synthesis.js';
+import { PEER_METHODS, type PeerMethod, torchPeerSuite, torchPeerTable } from './torch-peer.js';
 
 const loads = (l: readonly number[]) => l.map((x) => x.toFixed(2)).join('/');
 
@@ -112,6 +113,48 @@ export function addPerfCommands(program: Command): void {
           log: err,
         });
         printMethodReport(report);
+        if (opts.json) {
+          await writeFileAtomic(opts.json, `${JSON.stringify(report, null, 2)}\n`);
+          out(`wrote ${opts.json}`);
+        }
+      },
+    );
+
+  program
+    .command('torch-peer')
+    .description(
+      "the trainer's default step (packBatch + runStep, wasm, main thread) against a PyTorch peer (same net, batch, two sources, UVS/joint, Adam; /usr/bin/python3 with python3-torch), 1 thread each, in alternating rounds",
+    )
+    .option(
+      '--methods <list>',
+      `comma-separated, of ${PEER_METHODS.join(', ')}`,
+      (v: string) => {
+        const m = v.split(',').map((x) => x.trim());
+        for (const x of m)
+          if (!(PEER_METHODS as readonly string[]).includes(x))
+            throw new InvalidArgumentError(`expected ${PEER_METHODS.join(' or ')}, got "${x}"`);
+        return m as PeerMethod[];
+      },
+      [...PEER_METHODS],
+    )
+    .option('--steps <n>', 'timed steps per side per method', positiveInt, 30)
+    .option('--rounds <n>', 'alternations ours / PyTorch', positiveInt, 3)
+    .option('--warmup <n>', 'untimed steps per side per round', nonNegativeInt, 2)
+    .option('--json <file>', 'write the report here')
+    .action(
+      async (opts: {
+        methods: PeerMethod[];
+        steps: number;
+        rounds: number;
+        warmup: number;
+        json?: string;
+      }) => {
+        const report = await torchPeerSuite({ ...opts, log: err });
+        out(report.machine);
+        out(
+          `threads ${report.threads} each side; batch ${report.batch.reals} reals + ${report.batch.fakes.join('/')} fakes at ${report.batch.size} px; load ${loads(report.load_start)} -> ${loads(report.load_end)}`,
+        );
+        out(torchPeerTable(report));
         if (opts.json) {
           await writeFileAtomic(opts.json, `${JSON.stringify(report, null, 2)}\n`);
           out(`wrote ${opts.json}`);
