@@ -130,15 +130,17 @@ export async function runLoop(ctx: LoopContext): Promise<void> {
       hooks.beforeStep?.(step, packed);
       const lr = learningRate(config, step);
       setLearningRate(optimizer, lr);
-      const { record } = runStep(
-        detector,
-        optimizer,
-        plan,
-        config,
-        packed,
-        step,
-        lr,
-        emaCosine === undefined ? {} : { emaCosine },
+      const { record } = await memory.step(step, () =>
+        runStep(
+          detector,
+          optimizer,
+          plan,
+          config,
+          packed,
+          step,
+          lr,
+          emaCosine === undefined ? {} : { emaCosine },
+        ),
       );
       const computeMs = performance.now() - t0;
       trainMs += computeMs;
