@@ -236,18 +236,18 @@ export function gib(n: number): string {
 
 /**
  * Refuses (a {@link ConfigError} naming the key, the estimate and the limit) when a phase's estimated peak exceeds
- * the limit. The largest phase is named.
+ * the limit. The first such phase is named, in the order training step, evaluation batch, diagnostics chunk: a
+ * step that does not fit is the problem to name even when a diagnostics chunk (larger still) would not fit either.
  */
 export function checkMemoryFits(estimate: MemoryEstimate, limit: MemoryLimit): void {
-  const phases = [estimate.step, estimate.eval, estimate.diagnostics].filter(
-    (p): p is PhaseEstimate => p !== null,
+  const over = [estimate.step, estimate.eval, estimate.diagnostics].find(
+    (p): p is PhaseEstimate => p !== null && p.bytes > limit.bytes,
   );
-  const worst = phases.reduce((a, b) => (b.bytes > a.bytes ? b : a));
-  if (worst.bytes <= limit.bytes) return;
+  if (over === undefined) return;
   throw new ConfigError(
-    `config: ${worst.key}=${worst.value} cannot fit in memory: ${worst.phase} needs about ${gib(worst.bytes)} of tensors (estimated), more than the ${gib(limit.bytes)} of ${limit.source}; lower ${worst.key}`,
-    worst.key,
-    worst.value,
+    `config: ${over.key}=${over.value} cannot fit in memory: ${over.phase} needs about ${gib(over.bytes)} of tensors (estimated), more than the ${gib(limit.bytes)} of ${limit.source}; lower ${over.key}`,
+    over.key,
+    over.value,
   );
 }
 
