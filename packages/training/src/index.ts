@@ -72,6 +72,15 @@ export {
   splitMetrics,
 } from './evaluation.js';
 export {
+  checkMemoryFits,
+  estimateRunMemory,
+  type MemoryEstimate,
+  type MemoryLimit,
+  memoryLimit,
+  type PhaseEstimate,
+  WASM_HEAP_MAX,
+} from './memory-estimate.js';
+export {
   METHOD_LABELS,
   type MethodLabel,
   type MethodPlan,

@@ -35,6 +35,7 @@ describe('a training run', () => {
     const out = await mkdtemp(join(tmpdir(), 'cs-dfd-train-run-'));
     const tensors: number[] = [];
     const records: StepRecord[] = [];
+    const bytesAfterStep: number[] = [];
     const { report } = await train({
       config: resolveConfig(tinyRaw(['eval.gradcam=1'])),
       out,
@@ -45,6 +46,7 @@ describe('a training run', () => {
         afterStep: (r) => {
           records.push(r);
           tensors.push(tf.memory().numTensors);
+          bytesAfterStep.push(tf.memory().numBytes);
         },
       },
     });
@@ -54,6 +56,14 @@ describe('a training run', () => {
     expect(new Set(tensors.slice(1)).size).toBe(1);
     expect(report.memory.tensorsAfterLastStep).toBe(report.memory.tensorsAfterFirstStep);
     expect(report.memory.peakRssBytes).toBeGreaterThan(0);
+    // The peak inside a step (its backward pass) is above anything seen between steps; the first two steps are
+    // profiled; the wasm heap holds every tensor, so it is at least that peak (an independent measurement).
+    expect(report.memory.profiledSteps).toEqual([1, 2]);
+    expect(report.memory.peakTfBytesInStep).toBeGreaterThan(Math.max(...bytesAfterStep));
+    expect(report.memory.peakTfBytes).toBeGreaterThanOrEqual(report.memory.peakTfBytesInStep);
+    expect(report.backend).toBe('wasm');
+    expect(report.memory.wasmHeapBytes).toBeGreaterThanOrEqual(report.memory.peakTfBytesInStep);
+    expect(report.memory.estimatedStepBytes).toBeGreaterThan(0);
     const log = await readLog(out);
     expect(log.filter((r) => r.type === 'step' && r.skipped).map((r) => r.step)).toEqual([2]);
     const applied = log.find((r) => r.type === 'step' && !r.skipped)!;
@@ -68,6 +78,9 @@ describe('a training run', () => {
       for (const k of ['auc', 'ap', 'eer', 'acc', 'video_auc']) expect(typeof m[k]).toBe('number');
     }
     const md = await readFile(join(out, 'report.md'), 'utf8');
+    expect(md).toMatch(
+      /tfjs \d+ [KM]iB \(inside steps 1, 2: \d+ [KM]iB; estimated before the run: \d+ [KM]iB\), wasm heap \d+ MiB/,
+    );
     for (const p of ['plots/losses.png', 'plots/cosine.png', 'plots/roc.png']) {
       expect(md).toContain(p);
       expect((await readFile(join(out, p))).subarray(1, 4).toString()).toBe('PNG');

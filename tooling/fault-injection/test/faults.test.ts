@@ -315,3 +315,31 @@ describe('file reads are bounded', () => {
     expect(r.stderr).not.toContain('EMFILE');
   }, 240_000);
 });
+
+describe('a batch that cannot fit in memory is refused up front', () => {
+  it('train.batchSize far beyond the wasm heap: exit 1 naming the key, the estimate and the limit, before any data is read', async () => {
+    const cache = join(work, `copy-${copies++}`);
+    const missing = join(cache, 'no-such-dataset');
+    const config = join(work, `huge-batch-${copies}.json`);
+    await writeFile(
+      config,
+      JSON.stringify({
+        backend: 'wasm',
+        // A dataset that does not exist: reading it would fail with another message.
+        data: {
+          source: 'deepfakebench',
+          deepfakebench: { root: missing, files: [join(missing, 'index.json')] },
+        },
+        detector: { backbone: { kind: 'small-cnn', channels: [8] }, inputSize: 128, projectionDim: 8 },
+        train: { steps: 2, batchSize: 16384 },
+      }),
+    );
+    const r = await train(config, join(work, `out-huge-${copies}`));
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(
+      /^cs-dfd-train: config: train\.batchSize=16384 cannot fit in memory: a training step needs about [\d.]+ GiB of tensors \(estimated\), more than the [\d.]+ (GiB|MiB) of (the wasm backend heap limit \(wasm32: 4 GiB\)|available system memory)/m,
+    );
+    expect(r.stderr).not.toContain(missing);
+    expect(r.stderr).not.toMatch(STACK_LINE);
+  }, 240_000);
+});

@@ -34,7 +34,16 @@ export interface Report {
   configHash: string;
   memory: {
     peakRssBytes: number;
+    /** Highest tensor bytes seen: inside the profiled steps (tf.profile) or between steps. */
     peakTfBytes: number;
+    /** The highest point inside the profiled steps alone. */
+    peakTfBytesInStep: number;
+    /** Steps (1-based) whose peak was taken inside the step (a few: profiling every kernel costs time). */
+    profiledSteps: number[];
+    /** The wasm backend's heap size at the end (its high-water mark; the wasm32 ceiling is 4 GiB); null elsewhere. */
+    wasmHeapBytes: number | null;
+    /** The estimate made before the data was read (bytes of tensors at a training step's peak). */
+    estimatedStepBytes: number;
     peakTensors: number;
     tensorsAfterFirstStep: number | null;
     tensorsAfterLastStep: number | null;
@@ -284,7 +293,7 @@ export function reportMarkdown(report: Report, plots: string[]): string {
     `- steps: ${report.steps} (${report.skippedSteps} skipped as non-finite), training ${report.seconds.toFixed(0)} s, wall ${report.wallSeconds.toFixed(0)} s (dataset generation ${report.generationSeconds.toFixed(0)} s)`,
     `- selected on validation AUC at step ${report.selectedStep} (val AUC ${f3(report.bestValAuc)}); test splits were evaluated only after training`,
     ...skipLines(report.skippedSamples ?? {}).map((l) => `- bad samples skipped, ${l}`),
-    `- peak memory: RSS ${mb(report.memory.peakRssBytes)}, tfjs ${mb(report.memory.peakTfBytes)}; tensors after the first / last step: ${report.memory.tensorsAfterFirstStep} / ${report.memory.tensorsAfterLastStep}`,
+    `- peak memory: RSS ${mb(report.memory.peakRssBytes)}, tfjs ${mb(report.memory.peakTfBytes)} (inside steps ${report.memory.profiledSteps.join(', ')}: ${mb(report.memory.peakTfBytesInStep)}; estimated before the run: ${mb(report.memory.estimatedStepBytes)})${report.memory.wasmHeapBytes === null ? '' : `, wasm heap ${mb(report.memory.wasmHeapBytes)}`}; tensors after the first / last step: ${report.memory.tensorsAfterFirstStep} / ${report.memory.tensorsAfterLastStep}`,
     '',
     '| split | AUC | AP | EER | ACC@0.5 | ACC@val thr | video AUC | real / fake frames | videos |',
     '|---|---|---|---|---|---|---|---|---|',

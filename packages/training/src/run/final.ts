@@ -138,6 +138,10 @@ export async function writeArtifacts(
     memory: {
       peakRssBytes: memory.peakRss,
       peakTfBytes: memory.peakTfBytes,
+      peakTfBytesInStep: memory.peakTfBytesInStep,
+      profiledSteps: memory.profiledSteps,
+      wasmHeapBytes: memory.wasmHeapBytes,
+      estimatedStepBytes: Math.round(setup.memory.step.bytes),
       peakTensors: memory.peakTensors,
       tensorsAfterFirstStep: memory.tensorsAfterStep[0] ?? null,
       tensorsAfterLastStep: memory.tensorsAfterStep.at(-1) ?? null,

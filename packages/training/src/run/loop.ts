@@ -148,10 +148,11 @@ export async function runLoop(ctx: LoopContext): Promise<void> {
       const lr = learningRate(config, step);
       setLearningRate(optimizer, lr);
       const stepOptions = emaCosine === undefined ? {} : { emaCosine };
-      const { record } =
+      const { record } = await memory.step(step, () =>
         workers === null
           ? runStep(detector, optimizer, plan, config, packed, step, lr, stepOptions)
-          : await workers.step(optimizer, packed, step, lr, stepOptions);
+          : workers.step(optimizer, packed, step, lr, stepOptions),
+      );
       const computeMs = performance.now() - t0;
       trainMs += computeMs;
       memory.sample();

@@ -16,7 +16,7 @@ import {
 import { EmaCosineTracker } from '@cs-dfd/gramian/tfjs';
 import { writeFileAtomic } from '@cs-dfd/plots';
 import { Rng } from '@cs-dfd/rng';
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { CHECKPOINT_VERSION, loadCheckpoint, type TrainerState } from '../checkpoint.js';
 import {
   ConfigError,
@@ -28,6 +28,14 @@ import {
 } from '../config.js';
 import { type Datasets, loadDatasets } from '../dataset.js';
 import { checkDecodable } from '../evaluation.js';
+import {
+  checkMemoryFits,
+  estimateRunMemory,
+  gib,
+  type MemoryEstimate,
+  memoryLimit,
+  memoryText,
+} from '../memory-estimate.js';
 import { type MethodPlan, planMethod } from '../method.js';
 import { makeOptimizer } from '../optimizer.js';
 import { checkWorkers } from '../step-workers.js';
@@ -75,6 +83,8 @@ export interface RunSetup {
   plan: MethodPlan;
   backend: BackendChoice;
   data: Datasets;
+  /** The estimated peak tensor memory ({@link estimateRunMemory}), checked against the limit before the data. */
+  memory: MemoryEstimate;
 }
 
 /** Checks the config, starts the backend, reads (or generates) the data. */
@@ -87,6 +97,14 @@ export async function setupRun(config: TrainConfig, out: string, events: TrainEm
   );
   await events.emit({ type: 'setup', out, backend });
   await events.emit({ type: 'message', text: `backend: ${backend.name} (${backend.reason})` });
+  // Before any data work: a batch size that cannot fit is refused with the estimate, not found out mid-run.
+  const memory = await estimateRunMemory(config, plan);
+  const limit = memoryLimit(tf.getBackend());
+  checkMemoryFits(memory, limit);
+  await events.emit({
+    type: 'message',
+    text: `memory estimate: ${memoryText(memory)}; limit ${gib(limit.bytes)} (${limit.source}); probed in ${Math.round(memory.probeMs)} ms`,
+  });
   await mkdir(out, { recursive: true });
 
   // Generation reports progress synchronously; its events are chained so that each is awaited, in order.
@@ -118,7 +136,7 @@ export async function setupRun(config: TrainConfig, out: string, events: TrainEm
   }
   const reals = data.train.filter((r) => r.kind === 'real').length;
   const fixed = { ...config, train: { ...config.train, steps: stepsFor(config, reals) } };
-  return { config: fixed, out, plan, backend, data };
+  return { config: fixed, out, plan, backend, data, memory };
 }
 
 /** Written only once the run is known to start or resume, so a refused resume leaves the run's own config. */
