@@ -7,4 +7,4 @@ set -euo pipefail
 # niceness 10 whether started plain or from a script that is already niced
 exec nice -n $(( $(nice) < 10 ? 10 - $(nice) : 0 )) node apps/benchmark/dist/cli.js grid --out out/regime-map --cache out/cache \
   --protocol faceworld-large --variants docs/results/converged/regime-map.yaml --seeds 3 \
-  --set train.steps=1500 --set train.evalEvery=150 --set eval.gradcam=0 --progress lines "$@"
+  --set train.steps=1500 --set train.evalEvery=150 --set train.checkpointEvery=50 --set eval.gradcam=0 --progress lines "$@"

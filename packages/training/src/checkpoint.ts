@@ -11,7 +11,7 @@ import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SkippedSample } from '@cs-dfd/data';
 import type { Detector } from '@cs-dfd/detectors';
-import { loadDetector, saveDetector } from '@cs-dfd/detectors';
+import { loadDetector, saveDetector, writeArtifacts } from '@cs-dfd/detectors';
 import { type Aggregator, GramianError, type MethodState } from '@cs-dfd/gramian';
 import type { EmaCosineTracker } from '@cs-dfd/gramian/tfjs';
 import { writeFileAtomic } from '@cs-dfd/plots';
@@ -156,9 +156,20 @@ async function emaArtifacts(tracker: EmaCosineTracker): Promise<{ data: Uint8Arr
   }
 }
 
+/** Where a checkpoint's wall time went, in milliseconds (the parts of a `checkpoint` event's `timing`). */
+export interface CheckpointWriteTiming {
+  /** Encoding the weights, the optimizer's state, the EMAs and `state.json` into memory. */
+  serialiseMs: number;
+  /** Writing the files (the model folder durably) and renaming the folder into place. */
+  writeMs: number;
+  /** The manifest's SHA-256 of every file. */
+  hashMs: number;
+}
+
 /**
  * Writes `dir/checkpoint` atomically (temp folder + rename; the previous one is removed only afterwards). With
  * `extras.emaCosine`, the tracker's EMAs go to `ema-gradients.bin/.json` and its β and count to `state.emaCosine`.
+ * Everything is encoded first, then written, so the returned timing tells encoding from I/O.
  */
 export async function saveCheckpoint(
   dir: string,
@@ -166,22 +177,24 @@ export async function saveCheckpoint(
   optimizer: tf.Optimizer,
   state: TrainerState,
   extras: CheckpointExtras = {},
-): Promise<void> {
-  const final = join(dir, 'checkpoint');
-  const tmp = join(dir, `checkpoint.tmp-${process.pid}`);
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp, { recursive: true });
-  await saveDetector(detector, join(tmp, 'model'));
+): Promise<CheckpointWriteTiming> {
+  const t0 = performance.now();
+  let model: tf.io.ModelArtifacts | undefined;
+  await saveDetector(detector, {
+    save: async (artifacts) => {
+      model = artifacts;
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    },
+  });
+  const files: [string, Uint8Array | string][] = [];
   for (const part of optimizerParts(optimizer)) {
     const opt = await optimizerArtifacts(part.optimizer);
-    await writeFileAtomic(join(tmp, `${part.stem}.bin`), opt.data);
-    await writeFileAtomic(join(tmp, `${part.stem}.json`), opt.specs);
+    files.push([`${part.stem}.bin`, opt.data], [`${part.stem}.json`, opt.specs]);
   }
   const tracker = extras.emaCosine;
   if (tracker !== undefined) {
     const ema = await emaArtifacts(tracker);
-    await writeFileAtomic(join(tmp, 'ema-gradients.bin'), ema.data);
-    await writeFileAtomic(join(tmp, 'ema-gradients.json'), ema.specs);
+    files.push(['ema-gradients.bin', ema.data], ['ema-gradients.json', ema.specs]);
   }
   const saved: TrainerState = {
     ...state,
@@ -189,10 +202,19 @@ export async function saveCheckpoint(
     optimizerGroups: groupsOf(optimizer),
     emaCosine: tracker === undefined ? null : { beta: tracker.beta, count: tracker.count },
   };
-  await writeFileAtomic(join(tmp, 'state.json'), `${JSON.stringify(saved, null, 2)}\n`);
-  const files = await listFiles(tmp);
+  files.push(['state.json', `${JSON.stringify(saved, null, 2)}\n`]);
+  const t1 = performance.now();
+
+  const final = join(dir, 'checkpoint');
+  const tmp = join(dir, `checkpoint.tmp-${process.pid}`);
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  await writeArtifacts(join(tmp, 'model'), model!);
+  for (const [name, data] of files) await writeFileAtomic(join(tmp, name), data);
+  const t2 = performance.now();
   const manifest: Record<string, string> = {};
-  for (const f of files) manifest[f] = sha256(await readFile(join(tmp, f)));
+  for (const f of await listFiles(tmp)) manifest[f] = sha256(await readFile(join(tmp, f)));
+  const t3 = performance.now();
   await writeFileAtomic(
     join(tmp, 'manifest.json'),
     `${JSON.stringify({ version: CHECKPOINT_VERSION, sha256: manifest }, null, 2)}\n`,
@@ -202,6 +224,7 @@ export async function saveCheckpoint(
   if (had) await rename(final, old);
   await rename(tmp, final);
   if (had) await rm(old, { recursive: true, force: true });
+  return { serialiseMs: t1 - t0, writeMs: t2 - t1 + (performance.now() - t3), hashMs: t3 - t2 };
 }
 
 /** Which folder holds the latest complete checkpoint (a kill between the two renames leaves `checkpoint.old-*`). */

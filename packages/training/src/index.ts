@@ -10,6 +10,7 @@ export {
   CHECKPOINT_VERSION,
   CheckpointError,
   type CheckpointExtras,
+  type CheckpointWriteTiming,
   type LoadedCheckpoint,
   loadCheckpoint,
   saveCheckpoint,
@@ -108,6 +109,7 @@ export {
 export { diagnosticsOf, type Report, type RocSeries, reportMarkdown, writeReport } from './report/report.js';
 export type {
   CheckpointEvent,
+  CheckpointTiming,
   DataEvent,
   DataProgressEvent,
   DiagnosticsEvent,
@@ -137,6 +139,7 @@ export {
   type RunLock,
 } from './run/run-folder.js';
 export { checkConfig, resumeHash, stepsFor } from './run/setup.js';
+export type { RunTiming, TimedCount } from './run/timing.js';
 export { type TrainOptions, type TrainResult, train } from './run/train.js';
 export { LISTED_SKIPS, type SkipReport, type SplitSkips, skipLines, splitSkips } from './skips.js';
 export {

@@ -279,8 +279,8 @@ describe('Spearman–Brown and the corrected cosine (host float64)', () => {
 
 describe('large-batch schedule', () => {
   const base = { train: { batchSize: 8, evalEvery: 50 } };
-  it('defaults: every 150 steps, 128 samples per source = 8 chunks of 8 reals + 8 fakes', () => {
-    expect(largeBatchPlan(resolveConfig(base))).toEqual({ every: 150, chunks: 8 });
+  it('defaults: every 300 steps, 128 samples per source = 8 chunks of 8 reals + 8 fakes', () => {
+    expect(largeBatchPlan(resolveConfig(base))).toEqual({ every: 300, chunks: 8 });
     const p = largeBatchPlan(
       resolveConfig({ ...base, diagnostics: { largeBatchSize: 256, largeBatchEvery: 50 } }),
     );
@@ -323,7 +323,7 @@ describe('large-batch schedule', () => {
     expect(() => resolveConfig({ diagnostics: { every: 3 } })).toThrow(/unknown key 'diagnostics\.every'/);
     expect(resolveConfig({}).diagnostics).toEqual({
       emaBeta: 0.9,
-      largeBatchEvery: 150,
+      largeBatchEvery: 300,
       largeBatchSize: 128,
     });
   });

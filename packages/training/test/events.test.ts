@@ -98,6 +98,29 @@ describe('train() events', () => {
     // the messages a progress display prints
     const messages = events.filter((e) => e.type === 'message').map((e) => e.text);
     expect(messages[0]).toMatch(/^backend: wasm/);
+
+    // report.timing is the events summed: counts from the trace, each part within the loop, parts within wholes
+    const t = report.timing;
+    const sum = (type: string, part: (e: TrainEvent) => number) =>
+      events.filter((e) => e.type === type).reduce((a, e) => a + part(e), 0);
+    expect([t.steps, t.validation.count, t.checkpoint.count, t.diagnostics.count]).toEqual([4, 2, 2, 2]);
+    expect(t.step.computeMs).toBeCloseTo(
+      sum('step', (e) => (e.type === 'step' ? e.timing.computeMs : 0)),
+      6,
+    );
+    expect(t.checkpoint.ms).toBeCloseTo(
+      sum('checkpoint', (e) => (e.type === 'checkpoint' ? e.timing.ms : 0)),
+      6,
+    );
+    expect(t.step.packMs).toBeLessThanOrEqual(t.step.computeMs);
+    expect(t.validation.saveMs).toBeLessThanOrEqual(t.validation.ms);
+    const c = t.checkpoint;
+    expect(c.serialiseMs + c.writeMs + c.hashMs).toBeLessThanOrEqual(c.ms);
+    expect(t.diagnostics.ms).toBeCloseTo(report.diagnosticsSeconds * 1000, 6);
+    for (const ms of [t.dataMs, t.startMs, t.loopMs, t.loopOtherMs, t.finalEvalMs, t.gradcamMs])
+      expect(Number.isFinite(ms) && ms >= 0).toBe(true);
+    expect(t.loopMs).toBeLessThanOrEqual(report.wallSeconds * 1000);
+    expect(await readFile(join(out, 'report.md'), 'utf8')).toContain('## Where the wall time went');
   });
 
   it('a listener that throws stops the run; the resumed run starts at the checkpoint and says so', async () => {
@@ -143,7 +166,12 @@ describe('on()', () => {
   it('passes only its event type through', async () => {
     const seen: number[] = [];
     const l = on('checkpoint', (e) => void seen.push(e.step));
-    await l({ type: 'checkpoint', step: 2, folder: 'x' });
+    await l({
+      type: 'checkpoint',
+      step: 2,
+      folder: 'x',
+      timing: { ms: 0, serialiseMs: 0, writeMs: 0, hashMs: 0 },
+    });
     await l({ type: 'loop-end', totalSteps: 2, skippedSteps: 0 });
     await l({ type: 'message', text: 'checkpoint' });
     expect(seen).toEqual([2]);

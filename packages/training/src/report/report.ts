@@ -7,6 +7,7 @@ import { rocCurve } from '@cs-dfd/metrics';
 import { type TopLevelSpec, writeFileAtomic, writePlot } from '@cs-dfd/plots';
 import type { DiagnosticsRecord } from '../diagnostics.js';
 import type { SplitMetrics } from '../evaluation.js';
+import type { RunTiming } from '../run/timing.js';
 import { type SkipReport, skipLines } from '../skips.js';
 import type { GradCamImage } from './gradcam.js';
 
@@ -54,6 +55,8 @@ export interface Report {
   diagnostics: Omit<DiagnosticsRecord, 'type'>[];
   /** Seconds spent in the diagnostics passes (from their log lines; not part of `seconds`). */
   diagnosticsSeconds: number;
+  /** Where this process's wall time went, from the run's events (milliseconds). */
+  timing: RunTiming;
 }
 
 /** The report's `diagnostics` and `diagnosticsSeconds` from the log's `diagnostics` lines. */
@@ -277,6 +280,44 @@ function diagnosticsMarkdown(report: Report): string[] {
   ];
 }
 
+/** The report's wall-time table (`report.timing`), seconds and share of the loop or of the whole run. */
+function timingMarkdown(report: Report): string[] {
+  const t = report.timing;
+  if (t === undefined) return [];
+  const s = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(1) : 'n/a');
+  const pct = (ms: number) => (t.loopMs > 0 ? `${((100 * ms) / t.loopMs).toFixed(1)}%` : 'n/a');
+  const per = (ms: number) => (t.steps > 0 ? (ms / t.steps).toFixed(1) : 'n/a');
+  const row = (what: string, ms: number, count: string) =>
+    `| ${what} | ${s(ms)} | ${pct(ms)} | ${per(ms)} | ${count} |`;
+  const c = t.checkpoint;
+  return [
+    '## Where the wall time went',
+    '',
+    `Data and setup ${s(t.dataMs)} s (dataset generation ${report.generationSeconds.toFixed(0)} s), model and validation split ${s(t.startMs)} s, final evaluation ${s(t.finalEvalMs)} s, Grad-CAM ${s(t.gradcamMs)} s. The loop (${t.steps} steps in this process):`,
+    '',
+    '| part | seconds | of the loop | ms per step | count |',
+    '|---|---|---|---|---|',
+    row('waiting for data', t.step.dataMs, ''),
+    row('step: packing', t.step.packMs, ''),
+    row('step: forward, backward, update', t.step.computeMs - t.step.packMs, ''),
+    row('listeners (log, progress, hooks)', t.step.listenersMs, ''),
+    row(
+      'validation (of which `best/` saves)',
+      t.validation.ms,
+      `${t.validation.count} (${s(t.validation.saveMs)} s)`,
+    ),
+    row(
+      'checkpoints (encode / write / hash s)',
+      c.ms,
+      `${c.count} (${s(c.serialiseMs)} / ${s(c.writeMs)} / ${s(c.hashMs)})`,
+    ),
+    row('large-batch diagnostics', t.diagnostics.ms, String(t.diagnostics.count)),
+    row('other', t.loopOtherMs, ''),
+    row('**loop**', t.loopMs, ''),
+    '',
+  ];
+}
+
 /** Markdown of the report. */
 export function reportMarkdown(report: Report, plots: string[]): string {
   const rows = Object.entries(report.metrics).map(
@@ -302,6 +343,7 @@ export function reportMarkdown(report: Report, plots: string[]): string {
     ...plots.map((p) => `![${p}](${p})`),
     '',
     ...diagnosticsMarkdown(report),
+    ...timingMarkdown(report),
     ...(report.gradcam.length > 0
       ? [
           '## Grad-CAM',

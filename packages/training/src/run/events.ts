@@ -65,6 +65,8 @@ export interface StepTiming {
   dataMs: number;
   /** Packing the batch, the step and the optimizer update (the time summed into the report's `seconds`). */
   computeMs: number;
+  /** The packing part of `computeMs` (batch to host arrays per source). */
+  packMs: number;
   /**
    * Time the listeners spent on every event since the previous `step` event (that step's log line, progress,
    * evaluation and checkpoint events); 0 for the first step of a process.
@@ -95,6 +97,8 @@ export interface EvalEvent {
   metrics: SplitMetrics;
   /** Whether this validation is the best so far (its weights were saved to `best/`). */
   best: boolean;
+  /** Wall time on the loop's path: scoring, metrics and saving `best/` (`ms`), of which the save (`saveMs`). */
+  timing: { ms: number; saveMs: number };
 }
 
 /** A large-batch gradient-conflict diagnostics pass (DESIGN §3.2). */
@@ -109,6 +113,19 @@ export interface CheckpointEvent {
   /** Completed steps saved. */
   step: number;
   folder: string;
+  /**
+   * Wall time on the loop's path (`ms`), and its parts: encoding weights, optimizer and state (`serialiseMs`),
+   * writing the files and renaming the folder into place (`writeMs`), the manifest's SHA-256s (`hashMs`).
+   */
+  timing: CheckpointTiming;
+}
+
+/** The parts of a checkpoint's wall time (see {@link CheckpointEvent}). */
+export interface CheckpointTiming {
+  ms: number;
+  serialiseMs: number;
+  writeMs: number;
+  hashMs: number;
 }
 
 /** The step loop is over (every step ran); the final evaluation follows. */
@@ -123,6 +140,8 @@ export interface FinalEvalEvent {
   type: 'final-eval';
   split: string;
   metrics: SplitMetrics;
+  /** Decoding the split (0 for val, decoded before the loop) and scoring it, in milliseconds. */
+  timing: { decodeMs: number; scoreMs: number };
 }
 
 /** The report is written; `train()` returns it next. */

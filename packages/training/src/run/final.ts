@@ -28,6 +28,7 @@ import type { TrainEmitter } from './events.js';
 import { readLog } from './log-file.js';
 import type { MemoryWatch } from './memory.js';
 import type { RunModel, RunSetup } from './setup.js';
+import type { TimingCollector } from './timing.js';
 
 /** The final evaluation's results. */
 export interface FinalEvaluation {
@@ -56,6 +57,7 @@ export async function finalEvaluation(
   let threshold: number | undefined;
   const decoded: DecodedSplit[] = [];
   for (const split of data.eval) {
+    const t0 = performance.now();
     const d =
       split.role === 'val'
         ? val
@@ -64,7 +66,9 @@ export async function finalEvaluation(
             skipped: split.skipped,
           });
     decoded.push(d);
+    const t1 = performance.now();
     const scores = scoreImages(selected, d.images, size, config.eval.batchSize);
+    const t2 = performance.now();
     if (split.role === 'val') {
       const t = chooseThreshold(d.labels, scores, { warn: () => {} }).threshold;
       threshold = Number.isFinite(t) ? t : undefined;
@@ -72,7 +76,12 @@ export async function finalEvaluation(
     metrics[split.name] = splitMetrics(d, scores, threshold);
     rocs.push({ split: split.name, labels: d.labels, scores });
     await writeFileAtomic(join(out, 'scores', scoresFile(split.name)), scoresCsv(d, scores));
-    await events.emit({ type: 'final-eval', split: split.name, metrics: metrics[split.name]! });
+    await events.emit({
+      type: 'final-eval',
+      split: split.name,
+      metrics: metrics[split.name]!,
+      timing: { decodeMs: t1 - t0, scoreMs: t2 - t1 },
+    });
   }
   return { selected, metrics, rocs, threshold, decoded };
 }
@@ -83,6 +92,8 @@ export interface RunFacts {
   memory: MemoryWatch;
   /** `performance.now()` when the step loop was about to start (the report's `wallSeconds` counts from it). */
   runStart: number;
+  /** The run's events summed into a wall-time breakdown (the report's `timing`). */
+  timing: TimingCollector;
 }
 
 /** Every split's skipped samples (index reader, loaders across resumes, decoding); splits without skips left out. */
@@ -105,6 +116,7 @@ export async function writeArtifacts(
 ): Promise<Report> {
   const { config, out, plan, backend, data } = setup;
   const { state } = model;
+  const tGradcam = performance.now();
   const gradcam =
     config.eval.gradcam > 0
       ? await writeGradCams(
@@ -115,6 +127,7 @@ export async function writeArtifacts(
           facts.rng,
         )
       : [];
+  const gradcamMs = performance.now() - tGradcam;
   const { memory } = facts;
   memory.sample();
   const log = await readLog(join(out, 'log.jsonl'));
@@ -148,6 +161,7 @@ export async function writeArtifacts(
     },
     gradcam,
     ...diagnosticsOf(log),
+    timing: facts.timing.summary(gradcamMs),
   };
   await writeReport(out, report, log, final.rocs);
   return report;

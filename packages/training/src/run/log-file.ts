@@ -2,7 +2,8 @@
  * The run's `log.jsonl`: one JSON line per step, validation and diagnostics pass, written by a listener of the run's
  * events. The report and the benchmark grid read it back; a resume cuts it back to its checkpoint.
  */
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { appendFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { TrainListener } from './events.js';
 
 /** Starts an empty log (a fresh run). */
@@ -37,9 +38,14 @@ export async function readLog(file: string): Promise<Record<string, unknown>[]> 
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-/** The listener that appends `step`, `eval`, `diagnostics` and (at the end, if any) `skipped-samples` lines to `file`. */
+/**
+ * The listener that appends `step`, `eval`, `diagnostics` and (at the end, if any) `skipped-samples` lines to `file`.
+ * The append is synchronous: a line is a few hundred bytes into the page cache, while an asynchronous append
+ * queues behind the loader's prefetched image decoding on libuv's thread pool and held every step for tens of
+ * milliseconds (the report's `timing`, apps/trainer README).
+ */
 export function logWriter(file: string): TrainListener {
-  const line = (o: object) => appendFile(file, `${JSON.stringify(o)}\n`);
+  const line = (o: object) => appendFileSync(file, `${JSON.stringify(o)}\n`);
   return (e) => {
     switch (e.type) {
       case 'step':

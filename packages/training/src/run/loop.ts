@@ -74,8 +74,10 @@ export async function validate(ctx: LoopContext, done: number): Promise<void> {
   const { config, out } = ctx.setup;
   const { detector, state } = ctx.model;
   const size = detector.config.inputSize;
+  const t0 = performance.now();
   const scores = scoreImages(detector, ctx.val.images, size, config.eval.batchSize);
   const m = splitMetrics(ctx.val, scores);
+  const tSave = performance.now();
   const better =
     state.bestVal === null ||
     m.auc > state.bestVal.auc ||
@@ -84,7 +86,15 @@ export async function validate(ctx: LoopContext, done: number): Promise<void> {
     state.bestVal = { step: done, auc: m.auc };
     await saveDetector(detector, join(out, 'best'));
   }
-  await ctx.events.emit({ type: 'eval', split: 'val', step: done, metrics: m, best: better });
+  const t1 = performance.now();
+  await ctx.events.emit({
+    type: 'eval',
+    split: 'val',
+    step: done,
+    metrics: m,
+    best: better,
+    timing: { ms: t1 - t0, saveMs: t1 - tSave },
+  });
 }
 
 /**
@@ -106,14 +116,26 @@ export async function checkpoint(
 ): Promise<void> {
   const { out, plan } = ctx.setup;
   const { detector, optimizer, state, emaCosine } = ctx.model;
+  const t0 = performance.now();
   state.step = done;
   state.loaderStep = loaders.train.step;
   recordSkips(state, [loaders.train, loaders.diagnostics]);
   state.rng = ctx.rng.state();
   state.seconds += trainMs / 1000;
   state.aggregator = plan.aggregator.exportState?.() ?? null;
-  await saveCheckpoint(out, detector, optimizer, state, emaCosine === undefined ? {} : { emaCosine });
-  await ctx.events.emit({ type: 'checkpoint', step: done, folder: join(out, 'checkpoint') });
+  const parts = await saveCheckpoint(
+    out,
+    detector,
+    optimizer,
+    state,
+    emaCosine === undefined ? {} : { emaCosine },
+  );
+  await ctx.events.emit({
+    type: 'checkpoint',
+    step: done,
+    folder: join(out, 'checkpoint'),
+    timing: { ms: performance.now() - t0, ...parts },
+  });
 }
 
 /** Runs the steps from `state.step` to `train.steps`, with validation, diagnostics and checkpoints on schedule. */
@@ -144,6 +166,7 @@ export async function runLoop(ctx: LoopContext): Promise<void> {
       const batch = await loader.next();
       const t0 = performance.now();
       const packed = packBatch(batch, plan, config);
+      const packMs = performance.now() - t0;
       hooks.beforeStep?.(step, packed);
       const lr = learningRate(config, step);
       setLearningRate(optimizer, lr);
@@ -169,7 +192,7 @@ export async function runLoop(ctx: LoopContext): Promise<void> {
         done,
         totalSteps: total,
         record,
-        timing: { dataMs: t0 - tWait, computeMs, listenersMs: events.takeListenerMs() },
+        timing: { dataMs: t0 - tWait, computeMs, packMs, listenersMs: events.takeListenerMs() },
         skippedSteps: state.skippedSteps,
         consecutiveSkips: state.consecutiveSkips,
       });

@@ -18,6 +18,7 @@ import { runLoop } from './loop.js';
 import { MemoryWatch } from './memory.js';
 import { prepareRunFolder } from './run-folder.js';
 import { setupRun, startOrResume } from './setup.js';
+import { TimingCollector } from './timing.js';
 
 /** Options of {@link train}. */
 export interface TrainOptions {
@@ -76,9 +77,15 @@ async function trainLocked(options: TrainOptions, folderNotes: readonly string[]
   const { out } = options;
   const hooks = options.hooks ?? {};
   const extra = options.onEvent === undefined ? [] : [options.onEvent].flat();
-  const events = new TrainEmitter([logWriter(join(out, 'log.jsonl')), hooksListener(hooks), ...extra]);
+  const timing = new TimingCollector();
+  const events = new TrainEmitter([
+    timing.listener,
+    logWriter(join(out, 'log.jsonl')),
+    hooksListener(hooks),
+    ...extra,
+  ]);
   try {
-    return await runPhases(options, events, hooks, folderNotes);
+    return await runPhases(options, events, hooks, folderNotes, timing);
   } catch (error) {
     await events.emitToAll({ type: 'run-error', out, error });
     throw error;
@@ -91,6 +98,7 @@ async function runPhases(
   events: TrainEmitter,
   hooks: TrainHooks,
   folderNotes: readonly string[],
+  timing: TimingCollector,
 ): Promise<TrainResult> {
   const { out } = options;
 
@@ -124,7 +132,7 @@ async function runPhases(
   await runLoop({ setup, model, val, rng, events, hooks, memory });
 
   const final = await finalEvaluation(setup, model, val, events);
-  const report = await writeArtifacts(setup, model, final, { rng, memory, runStart });
+  const report = await writeArtifacts(setup, model, final, { rng, memory, runStart, timing });
   if (final.selected !== model.detector) final.selected.dispose();
   model.detector.dispose();
   model.optimizer.dispose();
