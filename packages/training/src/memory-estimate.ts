@@ -102,7 +102,8 @@ export async function estimateRunMemory(config: TrainConfig, plan: MethodPlan): 
   const options = detectorSetup(config).options as Parameters<typeof createDetector>[0];
   const base = tf.memory().numBytes;
   const detector: Detector = createDetector(options);
-  const optimizer = makeOptimizer(config);
+  // the detector lets optimizer.backboneLrFactor < 1 split its variables into the same groups as the run's
+  const optimizer = makeOptimizer(config, detector);
   const tracker = plan.sources.length === 2 ? new EmaCosineTracker(config.diagnostics.emaBeta) : undefined;
   const stepOptions = tracker === undefined ? {} : { emaCosine: tracker };
   const size = detector.config.inputSize;
